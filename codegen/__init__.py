@@ -1,0 +1,1 @@
+"""The generator: openapi.json -> generated/wisdomgate_api (see regen.py)."""
