@@ -46,7 +46,9 @@ def _ref_name(schema: dict[str, Any] | None) -> str | None:
 
 
 def _py_type(schema: dict[str, Any]) -> str:
-    return {"integer": "int", "boolean": "bool", "number": "float"}.get(schema.get("type", ""), "str")
+    return {"integer": "int", "boolean": "bool", "number": "float"}.get(
+        schema.get("type", ""), "str"
+    )
 
 
 def _param(raw: dict[str, Any]) -> Param:

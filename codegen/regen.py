@@ -87,12 +87,17 @@ def render_templates(out: Path, spec: dict[str, Any], header: str, spec_hash: st
     }
     for template in sorted(TEMPLATES.glob("*.jinja")):
         text = env.get_template(template.name).render(**context)
-        (out / template.name.removesuffix(".jinja")).write_text(text, encoding="utf-8", newline="\n")
+        (out / template.name.removesuffix(".jinja")).write_text(
+            text, encoding="utf-8", newline="\n"
+        )
 
 
 def format_python(out: Path) -> None:
     """Lint-fix and format with the pinned ruff and codegen/ruff.toml (never the caller's config)."""
-    for args in (["check", "--fix", "--unsafe-fixes", "--quiet", "--exit-zero"], ["format", "--quiet"]):
+    for args in (
+        ["check", "--fix", "--unsafe-fixes", "--quiet", "--exit-zero"],
+        ["format", "--quiet"],
+    ):
         command = [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG), str(out)]
         subprocess.run(command, cwd=out, check=True)
 

@@ -43,7 +43,12 @@ def surface_of(spec: dict[str, Any]) -> Surface:
         for path, item in spec["paths"].items()
         for method, op in item.items()
     }
-    return {"operations": operations, "schemas": schemas, "fields": fields, "enum values": enum_values}
+    return {
+        "operations": operations,
+        "schemas": schemas,
+        "fields": fields,
+        "enum values": enum_values,
+    }
 
 
 def describe_changes(old: Surface, new: Surface) -> list[str]:
@@ -52,7 +57,9 @@ def describe_changes(old: Surface, new: Surface) -> list[str]:
     for section in new:
         before, after = old.get(section, {}), new[section]
         for key in sorted(after.keys() - before.keys()):
-            lines.append(f"+ {section[:-1] if section != 'enum values' else 'enum value'} {key}: {after[key]}")
+            lines.append(
+                f"+ {section[:-1] if section != 'enum values' else 'enum value'} {key}: {after[key]}"
+            )
         for key in sorted(before.keys() - after.keys()):
             lines.append(f"- {section[:-1] if section != 'enum values' else 'enum value'} {key}")
         for key in sorted(before.keys() & after.keys()):

@@ -66,8 +66,12 @@ class Base64Data(str):
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        input_schema = core_schema.union_schema(
-            [core_schema.bytes_schema(strict=True), core_schema.str_schema(strict=True)]
+        # JSON input is always text; only Python callers may hand over raw bytes to encode.
+        input_schema = core_schema.json_or_python_schema(
+            json_schema=core_schema.str_schema(),
+            python_schema=core_schema.union_schema(
+                [core_schema.str_schema(strict=True), core_schema.bytes_schema(strict=True)]
+            ),
         )
         return core_schema.no_info_after_validator_function(
             cls._coerce,
