@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup  ## run every example recipe on the built-in simulator (no key, no network)
 	$(VENV)/bin/wisdomgate run recipes --simulate --out out
 
-regen: setup  ## openapi.json -> generated/ (models + client), prints what changed in the API
+regen: setup  ## openapi.json -> generated/ (models + client) and schemas/recipe.schema.json
 	$(PY) -m codegen.regen
+	$(PY) -m wisdomgate.schema --write
 
-check-generated: setup  ## fail when generated/ is not exactly what `make regen` produces
+check-generated: setup  ## fail when generated/ or the recipe schema is not what `make regen` produces
 	$(PY) -m codegen.regen --check
+	$(PY) -m wisdomgate.schema --check
 
 lint: setup  ## ruff (runtime, tests, codegen; generated/ with codegen/ruff.toml) and mypy --strict
 	$(PY) -m ruff check .
