@@ -76,7 +76,7 @@ class Base64Data(str):
         return core_schema.no_info_after_validator_function(
             cls._coerce,
             input_schema,
-            serialization=core_schema.plain_serializer_function_ser_schema(str),
+            serialization=core_schema.to_string_ser_schema(),
         )
 
     @classmethod

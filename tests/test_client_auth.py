@@ -1,0 +1,280 @@
+"""Configuration and credentials: auth styles, env vars, base URL, and the key never leaking."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from wisdomgate_api import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    APIConnectionError,
+    APIStatusError,
+    AuthStyle,
+    Client,
+    RetryPolicy,
+)
+from wisdomgate_api._base_client import Credentials, _env_proxy
+
+KEY = "AIzaSy-secret/key+value=42"
+ENCODED_KEY = "AIzaSy-secret%2Fkey%2Bvalue%3D42"
+BODY = {"contents": [{"parts": [{"text": "hi"}]}]}
+ANSWER = {"candidates": []}
+STYLES: list[AuthStyle] = ["header", "bearer", "query"]
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    monkeypatch.delenv(BASE_URL_ENV, raising=False)
+
+
+@pytest.fixture
+def sent() -> list[httpx.Request]:
+    return []
+
+
+@pytest.fixture
+def recording(sent: list[httpx.Request]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=ANSWER)
+
+    return httpx.MockTransport(handler)
+
+
+def _leaks(text: str) -> bool:
+    return KEY in text or ENCODED_KEY in text
+
+
+def _failing_client(auth: AuthStyle, handler: Callable[[httpx.Request], httpx.Response]) -> Client:
+    transport = httpx.MockTransport(handler)
+    return Client(api_key=KEY, auth=auth, transport=transport, retry=RetryPolicy(max_attempts=1))
+
+
+# ---------------------------------------------------------------- auth styles
+
+
+def test_header_auth_sends_x_goog_api_key(
+    recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    with Client(api_key=KEY, transport=recording) as client:
+        client.generate_content("m", BODY)
+    assert sent[0].headers["x-goog-api-key"] == KEY
+    assert "authorization" not in sent[0].headers and "key" not in sent[0].url.params
+
+
+def test_bearer_auth_sends_authorization(
+    recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    with Client(api_key=KEY, auth="bearer", transport=recording) as client:
+        client.generate_content("m", BODY)
+    assert sent[0].headers["authorization"] == f"Bearer {KEY}"
+    assert "x-goog-api-key" not in sent[0].headers
+
+
+def test_query_auth_sends_the_key_parameter(
+    recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    with Client(api_key=KEY, auth="query", transport=recording) as client:
+        client.stream_generate_content("m", BODY).close()
+    assert dict(sent[0].url.params) == {"alt": "sse", "key": KEY}
+    assert "x-goog-api-key" not in sent[0].headers
+
+
+def test_unknown_auth_style_is_refused() -> None:
+    with pytest.raises(ValueError, match="auth must be one of"):
+        Client(api_key=KEY, auth="cookie")  # type: ignore[arg-type]
+
+
+def test_key_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    monkeypatch.setenv(API_KEY_ENV, "from-env-key")
+    with Client(transport=recording) as client:
+        client.generate_content("m", BODY)
+    assert sent[0].headers["x-goog-api-key"] == "from-env-key"
+
+
+def test_key_argument_wins_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch, recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    monkeypatch.setenv(API_KEY_ENV, "from-env-key")
+    with Client(api_key=KEY, transport=recording) as client:
+        client.generate_content("m", BODY)
+    assert sent[0].headers["x-goog-api-key"] == KEY
+
+
+def test_no_key_sends_no_credentials(
+    recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    with Client(transport=recording) as client:
+        client.generate_content("m", BODY)
+    assert "x-goog-api-key" not in sent[0].headers
+
+
+def test_injected_http_client_still_gets_the_key(sent: list[httpx.Request]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=ANSWER)
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+        raw = Client(api_key=KEY, http_client=http).with_raw_response.generate_content("m", BODY)
+        assert sent[0].headers["x-goog-api-key"] == KEY
+        assert "x-goog-api-key" not in raw.http_response.request.headers
+
+
+def test_closing_the_client_leaves_an_injected_http_client_open() -> None:
+    with httpx.Client() as http:
+        Client(api_key=KEY, http_client=http).close()
+        assert not http.is_closed
+
+
+def test_http_client_refuses_query_auth() -> None:
+    # httpx logs each URL, and the key cannot be added below the logging of a client we don't own
+    with httpx.Client() as http, pytest.raises(ValueError, match="auth='query'"):
+        Client(api_key=KEY, auth="query", http_client=http)
+
+
+def test_http_client_excludes_transport(recording: httpx.MockTransport) -> None:
+    with httpx.Client() as http, pytest.raises(ValueError, match="http_client"):
+        Client(api_key=KEY, http_client=http, transport=recording)
+
+
+# ---------------------------------------------------------------- base URL
+
+
+def test_base_url_defaults_to_the_spec_server(
+    recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    with Client(api_key=KEY, transport=recording) as client:
+        client.generate_content("m", BODY)
+    assert DEFAULT_BASE_URL == "https://wisdom-gate.juheapi.com"
+    assert str(sent[0].url).startswith("https://wisdom-gate.juheapi.com/v1beta/models/m:")
+
+
+def test_base_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(BASE_URL_ENV, "http://127.0.0.1:8765/")
+    with Client(api_key=KEY) as client:
+        assert client.base_url == "http://127.0.0.1:8765"
+
+
+def test_base_url_argument_wins_and_keeps_its_path(
+    monkeypatch: pytest.MonkeyPatch, recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    monkeypatch.setenv(BASE_URL_ENV, "http://ignored")
+    with Client(api_key=KEY, base_url="https://api.wisgate.ai/g/", transport=recording) as client:
+        client.count_tokens("m", {})
+    assert str(sent[0].url) == "https://api.wisgate.ai/g/v1beta/models/m:countTokens"
+
+
+# ---------------------------------------------------------------- the key never leaks
+
+
+@pytest.mark.parametrize("auth", STYLES)
+def test_repr_shows_base_url_and_auth_only(auth: AuthStyle) -> None:
+    client = Client(api_key=KEY, auth=auth, base_url="https://example.test")
+    assert repr(client) == f"Client(base_url='https://example.test', auth='{auth}')"
+    client.close()
+
+
+def test_credentials_repr_hides_the_key() -> None:
+    credentials = Credentials(KEY, "query")
+    assert not _leaks(repr(credentials)) and not _leaks(str(credentials))
+
+
+def test_redact_replaces_raw_and_url_encoded_key() -> None:
+    text = Credentials(KEY, "query").redact(f"a {KEY} b ?key={ENCODED_KEY}")
+    assert text == "a *** b ?key=***"
+
+
+@pytest.mark.parametrize("auth", STYLES)
+def test_status_error_never_shows_the_key(auth: AuthStyle) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        message = f"API key {KEY} not valid for {request.url}"
+        return httpx.Response(400, json={"error": {"code": 400, "message": message}})
+
+    with _failing_client(auth, handler) as client, pytest.raises(APIStatusError) as caught:
+        client.generate_content("m", BODY)
+    error = caught.value
+    assert not _leaks(str(error)) and not _leaks(repr(error)) and not _leaks(error.message)
+    assert error.response is not None and not _leaks(repr(error.response.request))
+    assert not _leaks(str(dict(error.response.request.headers)))
+
+
+@pytest.mark.parametrize("auth", STYLES)
+def test_connection_error_never_shows_the_key(auth: AuthStyle) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"cannot reach {request.url} with {request.headers}")
+
+    with _failing_client(auth, handler) as client, pytest.raises(APIConnectionError) as caught:
+        client.generate_content("m", BODY)
+    error = caught.value
+    assert not _leaks(str(error)) and not _leaks(repr(error))
+    assert error.request is not None and not _leaks(repr(error.request))
+
+
+@pytest.mark.parametrize("auth", STYLES)
+def test_logs_never_show_the_key(auth: AuthStyle, caplog: pytest.LogCaptureFixture) -> None:
+    answers = iter([httpx.Response(503), httpx.Response(200, json=ANSWER)])
+    transport = httpx.MockTransport(lambda request: next(answers))
+    caplog.set_level(logging.DEBUG)
+    retry = RetryPolicy(sleep=lambda seconds: None)
+    with Client(api_key=KEY, auth=auth, transport=transport, retry=retry) as client:
+        client.generate_content("m", BODY)
+    assert "HTTP Request: POST" in caplog.text and "retrying" in caplog.text
+    assert not _leaks(caplog.text)
+    assert not any(_leaks(str(record.args)) for record in caplog.records)
+
+
+@pytest.mark.parametrize("auth", STYLES)
+def test_event_hooks_never_see_the_key(
+    auth: AuthStyle, recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    seen: list[str] = []
+
+    def on_request(request: httpx.Request) -> None:
+        seen.append(f"{request.url} {request.headers!r} {dict(request.headers)}")
+
+    def on_response(response: httpx.Response) -> None:
+        seen.append(f"{response.request.url} {dict(response.request.headers)}")
+
+    hooks: dict[str, list[Callable[..., Any]]] = {
+        "request": [on_request],
+        "response": [on_response],
+    }
+    with Client(api_key=KEY, auth=auth, transport=recording, event_hooks=hooks) as client:
+        client.generate_content("m", BODY)
+    assert len(seen) == 2 and not any(_leaks(line) for line in seen)
+    assert _leaks(f"{sent[0].url} {dict(sent[0].headers)}")  # yet the server did get it
+
+
+def test_raw_response_request_never_shows_the_key(recording: httpx.MockTransport) -> None:
+    with Client(api_key=KEY, auth="query", transport=recording) as client:
+        raw = client.with_raw_response.generate_content("m", BODY)
+    assert not _leaks(str(raw.http_response.request.url))
+    assert not _leaks(str(raw.http_response.url))
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+def test_environment_proxy_is_kept_for_the_base_url(no_proxy_env: pytest.MonkeyPatch) -> None:
+    no_proxy_env.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    assert _env_proxy("https://wisdom-gate.juheapi.com") == "http://proxy.test:3128"
+
+
+def test_no_proxy_is_honoured(no_proxy_env: pytest.MonkeyPatch) -> None:
+    no_proxy_env.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    no_proxy_env.setenv("NO_PROXY", "juheapi.com")
+    assert _env_proxy("https://wisdom-gate.juheapi.com") is None

@@ -1,0 +1,253 @@
+"""The generated Client builds the right requests: paths, bodies (dict or model), exact bytes, raw access."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from codegen.operations import operations_of
+from tests.schema_strategies import SPEC
+from wisdomgate_api import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    APIResponse,
+    APIResponseValidationError,
+    AsyncClient,
+    AsyncClientWithRawResponse,
+    Client,
+    ClientWithRawResponse,
+    RetryPolicy,
+    Stream,
+    encode_body,
+    models,
+)
+
+KEY = "test-key-123"
+BODY = {"contents": [{"role": "user", "parts": [{"text": "How does AI work?"}]}]}
+ANSWER = {
+    "candidates": [
+        {"content": {"role": "model", "parts": [{"text": "Well."}]}, "finishReason": "STOP"}
+    ],
+    "usageMetadata": {"promptTokenCount": 5, "totalTokenCount": 7},
+}
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    monkeypatch.delenv(BASE_URL_ENV, raising=False)
+
+
+@pytest.fixture
+def sent() -> list[httpx.Request]:
+    return []
+
+
+@pytest.fixture
+def client(sent: list[httpx.Request]) -> Iterator[Client]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if request.url.path.endswith(":countTokens"):
+            return httpx.Response(200, json={"totalTokens": 5})
+        if request.url.path.endswith("/v1beta/models"):
+            return httpx.Response(200, json={"models": [{"name": "models/m"}]})
+        if request.method == "GET":
+            return httpx.Response(200, json={"name": "models/m", "displayName": "M"})
+        return httpx.Response(200, json=ANSWER, headers={"x-request-id": "req-1"})
+
+    with Client(api_key=KEY, transport=httpx.MockTransport(handler), retry=RetryPolicy()) as c:
+        yield c
+
+
+def test_generate_content_returns_the_typed_response(client: Client) -> None:
+    response = client.generate_content("gemini-3-pro-image-preview", BODY)
+    assert isinstance(response, models.GenerateContentResponse)
+    assert response.candidates is not None
+    assert response.candidates[0].finish_reason == models.FinishReason.STOP
+
+
+def test_generate_content_posts_to_the_model_path(
+    client: Client, sent: list[httpx.Request]
+) -> None:
+    client.generate_content("gemini-3-pro-image-preview", BODY)
+    assert sent[0].method == "POST"
+    assert sent[0].url.path == "/v1beta/models/gemini-3-pro-image-preview:generateContent"
+
+
+def test_model_accepts_the_models_prefix(client: Client, sent: list[httpx.Request]) -> None:
+    client.generate_content("models/gemini-2.5-flash-image", BODY)
+    client.generate_content("gemini-2.5-flash-image", BODY)
+    assert sent[0].url == sent[1].url
+
+
+def test_empty_model_is_refused(client: Client) -> None:
+    with pytest.raises(ValueError, match="empty path parameter"):
+        client.generate_content("models/", BODY)
+
+
+def test_dict_body_and_model_body_send_the_same_bytes(
+    client: Client, sent: list[httpx.Request]
+) -> None:
+    client.generate_content("m", BODY)
+    client.generate_content("m", models.GenerateContentRequest.model_validate(BODY))
+    assert sent[0].content == sent[1].content
+
+
+def test_the_client_sends_exactly_encode_body(client: Client, sent: list[httpx.Request]) -> None:
+    body = models.GenerateContentRequest.model_validate(
+        {**BODY, "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}
+    )
+    client.generate_content("m", body)
+    assert sent[0].content == encode_body(body)
+
+
+def test_encode_body_is_compact_camel_case_and_only_set_fields() -> None:
+    body = models.GenerateContentRequest.model_validate(
+        {"contents": [{"parts": [{"inline_data": {"mime_type": "image/png", "data": "AA=="}}]}]}
+    )
+    assert encode_body(body) == (
+        b'{"contents":[{"parts":[{"inlineData":{"mimeType":"image/png","data":"AA=="}}]}]}'
+    )
+
+
+def test_snake_case_dict_body_is_sent_camel_case(client: Client, sent: list[httpx.Request]) -> None:
+    client.generate_content("m", {"contents": [], "generation_config": {"temperature": 0.5}})
+    assert json.loads(sent[0].content) == {"contents": [], "generationConfig": {"temperature": 0.5}}
+
+
+def test_body_of_the_wrong_model_is_refused(client: Client) -> None:
+    with pytest.raises(TypeError, match="GenerateContentRequest"):
+        client.generate_content("m", models.CountTokensRequest())
+
+
+def test_invalid_dict_body_raises_a_validation_error(client: Client) -> None:
+    with pytest.raises(ValidationError):
+        client.generate_content("m", {"contents": "not a list"})
+
+
+def test_json_headers_are_sent(client: Client, sent: list[httpx.Request]) -> None:
+    client.generate_content("m", BODY)
+    assert sent[0].headers["content-type"] == "application/json"
+    assert sent[0].headers["accept"] == "application/json"
+
+
+def test_count_tokens(client: Client, sent: list[httpx.Request]) -> None:
+    result = client.count_tokens("m", {"contents": BODY["contents"]})
+    assert result.total_tokens == 5
+    assert sent[0].url.path == "/v1beta/models/m:countTokens"
+
+
+def test_get_model_sends_no_body(client: Client, sent: list[httpx.Request]) -> None:
+    result = client.get_model("models/m")
+    assert result.display_name == "M"
+    assert (sent[0].method, sent[0].url.path, sent[0].content) == ("GET", "/v1beta/models/m", b"")
+
+
+def test_list_models_sends_the_given_query_parameters(
+    client: Client, sent: list[httpx.Request]
+) -> None:
+    client.list_models(page_size=3, page_token="next")
+    assert dict(sent[0].url.params) == {"pageSize": "3", "pageToken": "next"}
+
+
+def test_list_models_leaves_out_unset_query_parameters(
+    client: Client, sent: list[httpx.Request]
+) -> None:
+    result = client.list_models()
+    assert sent[0].url.query == b""
+    assert result.models is not None and result.models[0].name == "models/m"
+
+
+def test_default_timeout_is_long_to_read_and_short_to_connect(
+    client: Client, sent: list[httpx.Request]
+) -> None:
+    client.generate_content("m", BODY)
+    assert sent[0].extensions["timeout"] == {
+        "connect": 10.0,
+        "read": 600.0,
+        "write": 600.0,
+        "pool": 600.0,
+    }
+
+
+def test_timeout_can_be_set_per_call(client: Client, sent: list[httpx.Request]) -> None:
+    client.generate_content("m", BODY, timeout=httpx.Timeout(5.0))
+    assert sent[0].extensions["timeout"]["read"] == 5.0
+
+
+def test_with_raw_response_exposes_status_and_headers(client: Client) -> None:
+    raw = client.with_raw_response.generate_content("m", BODY)
+    assert isinstance(raw, APIResponse)
+    assert raw.status_code == 200
+    assert raw.headers["x-request-id"] == "req-1"
+    assert raw.http_response.json() == ANSWER
+
+
+def test_with_raw_response_parse_is_typed_and_cached(client: Client) -> None:
+    raw = client.with_raw_response.generate_content("m", BODY)
+    parsed = raw.parse()
+    assert isinstance(parsed, models.GenerateContentResponse)
+    assert raw.parse() is parsed
+
+
+def test_with_raw_response_of_a_stream_parses_to_a_stream() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"data: {}\n\n", headers={"x-request-id": "s-1"})
+
+    with Client(api_key=KEY, transport=httpx.MockTransport(handler)) as client:
+        raw = client.with_raw_response.stream_generate_content("m", BODY)
+        assert raw.headers["x-request-id"] == "s-1"
+        with raw.parse() as stream:
+            assert isinstance(stream, Stream)
+            assert list(stream) == [models.GenerateContentResponse()]
+
+
+def test_a_2xx_body_that_does_not_fit_raises_response_validation_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"candidates": "nope"})
+
+    client = Client(api_key=KEY, transport=httpx.MockTransport(handler))
+    with client, pytest.raises(APIResponseValidationError) as caught:
+        client.generate_content("m", BODY)
+    assert caught.value.response is not None and caught.value.response.status_code == 200
+
+
+def test_a_2xx_body_that_is_not_json_raises_response_validation_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>gateway</html>")
+
+    client = Client(api_key=KEY, transport=httpx.MockTransport(handler))
+    with client, pytest.raises(APIResponseValidationError):
+        client.generate_content("m", BODY)
+
+
+@pytest.mark.parametrize(
+    "cls", [Client, ClientWithRawResponse, AsyncClient, AsyncClientWithRawResponse]
+)
+def test_every_spec_operation_has_a_method(cls: type) -> None:
+    names = {op.method_name for op in operations_of(SPEC)}
+    assert names == {
+        "count_tokens",
+        "generate_content",
+        "get_model",
+        "list_models",
+        "stream_generate_content",
+    }
+    assert all(callable(getattr(cls, name, None)) for name in names)
+
+
+def test_closing_the_client_closes_its_transport() -> None:
+    closed: list[bool] = []
+
+    class Transport(httpx.MockTransport):
+        def close(self) -> None:
+            closed.append(True)
+
+    with Client(api_key=KEY, transport=Transport(lambda r: httpx.Response(200))):
+        pass
+    assert closed == [True]

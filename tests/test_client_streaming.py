@@ -1,0 +1,231 @@
+"""Streaming: SSE decoding (WHATWG), huge data lines, error chunks after 200, closing the response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from wisdomgate_api import (
+    API_KEY_ENV,
+    APIConnectionError,
+    APIResponseValidationError,
+    Client,
+    RateLimitError,
+    RetryPolicy,
+    ServiceUnavailableError,
+    SSEDecoder,
+    Stream,
+    models,
+)
+
+RECORDED_SSE = Path("/work/shared/reference/examples/image-thought-signature.sse.txt")
+BODY = {"contents": [{"parts": [{"text": "draw a cat"}]}]}
+EIGHT_MB = 8 * 1024 * 1024
+OpenStream = Callable[..., Stream[models.GenerateContentResponse]]
+
+
+class Chunks(httpx.SyncByteStream):
+    """A response body delivered in the given pieces, remembering whether it was closed."""
+
+    def __init__(self, pieces: list[bytes], error: Exception | None = None) -> None:
+        self.pieces = pieces
+        self.error = error
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.pieces
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture(autouse=True)
+def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+
+
+@pytest.fixture
+def sent() -> list[httpx.Request]:
+    return []
+
+
+@pytest.fixture
+def stream_of(sent: list[httpx.Request]) -> Iterator[OpenStream]:
+    """stream_of(body_stream, content_type) -> the client's Stream over that response body."""
+    clients: list[Client] = []
+
+    def open_stream(
+        body: httpx.SyncByteStream, content_type: str = "text/event-stream"
+    ) -> Stream[models.GenerateContentResponse]:
+        def handler(request: httpx.Request) -> httpx.Response:
+            sent.append(request)
+            return httpx.Response(200, stream=body, headers={"content-type": content_type})
+
+        transport = httpx.MockTransport(handler)
+        client = Client(api_key="test-key-123", transport=transport, retry=RetryPolicy())
+        clients.append(client)
+        return client.stream_generate_content("gemini-3-pro-image-preview", BODY)
+
+    yield open_stream
+    for client in clients:
+        client.close()
+
+
+def _event(payload: object) -> bytes:
+    return b"data: " + json.dumps(payload).encode() + b"\r\n\r\n"
+
+
+def _decode(*pieces: bytes) -> list[str]:
+    decoder = SSEDecoder()
+    found = [data for piece in pieces for data in decoder.feed(piece)]
+    return found + decoder.flush()
+
+
+# ---------------------------------------------------------------- the decoder
+
+
+def test_decoder_yields_one_data_per_event() -> None:
+    assert _decode(b"data: a\n\ndata: b\n\n") == ["a", "b"]
+
+
+def test_decoder_joins_multi_line_data_with_newlines() -> None:
+    assert _decode(b'data: {"a":\ndata: 1}\n\n') == ['{"a":\n1}']
+
+
+@pytest.mark.parametrize("eol", [b"\n", b"\r", b"\r\n"])
+def test_decoder_accepts_every_line_ending(eol: bytes) -> None:
+    assert _decode(b"data: x" + eol + eol + b"data: y" + eol + eol) == ["x", "y"]
+
+
+def test_decoder_handles_crlf_split_across_chunks() -> None:
+    assert _decode(b"data: x\r", b"\ndata: y\r", b"\n\r", b"\n") == ["x\ny"]
+
+
+def test_decoder_handles_a_line_split_across_chunks() -> None:
+    assert _decode(b"da", b"ta: hel", b"lo\n", b"\n") == ["hello"]
+
+
+def test_decoder_ignores_comments_and_other_fields() -> None:
+    assert _decode(b": keep-alive\nevent: message\nid: 7\nretry: 10\ndata: x\n\n") == ["x"]
+
+
+def test_decoder_keeps_spaces_after_the_first() -> None:
+    assert _decode(b"data:  two spaces\ndata:none\n\n") == [" two spaces\nnone"]
+
+
+def test_decoder_skips_events_without_data() -> None:
+    assert _decode(b"event: ping\n\n\n\ndata: x\n\n") == ["x"]
+
+
+def test_decoder_strips_a_leading_bom() -> None:
+    assert _decode(b"\xef\xbb\xbfdata: x\n\n") == ["x"]
+
+
+def test_decoder_keeps_a_last_event_without_its_blank_line() -> None:
+    assert _decode(b"data: x\n\ndata: last") == ["x", "last"]
+
+
+def test_decoder_handles_an_eight_megabyte_line_in_small_pieces() -> None:
+    line = b"data: " + b"A" * EIGHT_MB + b"\n\n"
+    pieces = [line[i : i + 65536] for i in range(0, len(line), 65536)]
+    assert _decode(*pieces) == ["A" * EIGHT_MB]
+
+
+# ---------------------------------------------------------------- the client's stream
+
+
+def test_recorded_image_stream_parses(stream_of: OpenStream, sent: list[httpx.Request]) -> None:
+    body = Chunks([RECORDED_SSE.read_bytes()])
+    with stream_of(body) as stream:
+        chunks = list(stream)
+    assert len(chunks) == 2
+    first, last = chunks
+    part = first.candidates[0].content.parts[0]
+    assert part.inline_data.mime_type == "image/jpeg"
+    assert part.thought_signature == "live-image-thought-signature"
+    assert last.candidates[0].finish_reason == models.FinishReason.STOP
+    assert last.usage_metadata.thoughts_token_count == 167
+    assert sent[0].url.params["alt"] == "sse"
+
+
+def test_stream_requests_event_stream(stream_of: OpenStream, sent: list[httpx.Request]) -> None:
+    with stream_of(Chunks([])) as stream:
+        assert list(stream) == []
+    assert sent[0].url.path.endswith(":streamGenerateContent")
+    assert sent[0].headers["accept"] == "text/event-stream"
+
+
+def test_eight_megabyte_thought_signature_line(stream_of: OpenStream) -> None:
+    signature = "A" * EIGHT_MB
+    chunk = {"candidates": [{"content": {"parts": [{"text": "", "thoughtSignature": signature}]}}]}
+    data = _event(chunk)
+    body = Chunks([data[i : i + 100_000] for i in range(0, len(data), 100_000)])
+    with stream_of(body) as stream:
+        (only,) = list(stream)
+    assert only.candidates[0].content.parts[0].thought_signature == signature
+
+
+def test_error_chunk_after_200_raises_the_typed_error(stream_of: OpenStream) -> None:
+    error = {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}
+    body = Chunks([_event({"responseId": "r1"}), _event(error)])
+    seen: list[str | None] = []
+    with pytest.raises(RateLimitError) as caught, stream_of(body) as stream:
+        seen.extend(chunk.response_id for chunk in stream)
+    assert seen == ["r1"]
+    assert (caught.value.status_code, caught.value.message) == (429, "quota")
+
+
+def test_error_chunk_without_code_is_classed_by_status(stream_of: OpenStream) -> None:
+    body = Chunks([_event({"error": {"message": "overloaded", "status": "UNAVAILABLE"}})])
+    with pytest.raises(ServiceUnavailableError), stream_of(body) as stream:
+        list(stream)
+
+
+def test_error_chunk_closes_the_response(stream_of: OpenStream) -> None:
+    body = Chunks([_event({"error": {"code": 500, "message": "boom"}})])
+    stream = stream_of(body)
+    with pytest.raises(Exception, match="boom"):
+        list(stream)
+    assert body.closed
+
+
+def test_finished_stream_closes_the_response(stream_of: OpenStream) -> None:
+    body = Chunks([_event({"responseId": "r1"})])
+    assert len(list(stream_of(body))) == 1
+    assert body.closed
+
+
+def test_leaving_the_with_block_early_closes_the_response(stream_of: OpenStream) -> None:
+    body = Chunks([_event({"responseId": "r1"}), _event({"responseId": "r2"})])
+    with stream_of(body) as stream:
+        next(stream)
+    assert body.closed
+
+
+def test_dropped_connection_raises_connection_error_and_closes(stream_of: OpenStream) -> None:
+    body = Chunks([_event({"responseId": "r1"})], error=httpx.RemoteProtocolError("peer closed"))
+    with pytest.raises(APIConnectionError, match="peer closed"):
+        list(stream_of(body))
+    assert body.closed
+
+
+def test_data_that_is_not_json_raises_response_validation_error(stream_of: OpenStream) -> None:
+    with pytest.raises(APIResponseValidationError):
+        list(stream_of(Chunks([b"data: {not json\n\n"])))
+
+
+def test_chunk_that_does_not_fit_raises_response_validation_error(stream_of: OpenStream) -> None:
+    with pytest.raises(APIResponseValidationError):
+        list(stream_of(Chunks([_event({"candidates": "nope"})])))
+
+
+def test_a_json_array_body_is_read_as_chunks(stream_of: OpenStream) -> None:
+    body = Chunks([json.dumps([{"responseId": "r1"}, {"responseId": "r2"}]).encode()])
+    stream = stream_of(body, "application/json")
+    assert [chunk.response_id for chunk in stream] == ["r1", "r2"]
