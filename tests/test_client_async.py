@@ -24,8 +24,8 @@ from wisdomgate_api import (
     models,
 )
 
-RECORDED_SSE = Path("/work/shared/reference/examples/image-thought-signature.sse.txt")
-RECORDED_429 = Path("/work/shared/reference/examples/error-429-retryinfo.json")
+RECORDED_SSE = Path(__file__).parent / "data" / "recorded" / "image-thought-signature.sse.txt"
+RECORDED_429 = Path(__file__).parent / "data" / "recorded" / "error-429-retryinfo.json"
 KEY = "test-key-123"
 BODY = {"contents": [{"parts": [{"text": "hi"}]}]}
 ANSWER = {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}}]}

@@ -26,7 +26,7 @@ from wisdomgate_api import (
 )
 from wisdomgate_api._response import error_from_status
 
-EXAMPLES = Path("/work/shared/reference/examples")
+EXAMPLES = Path(__file__).parent / "data" / "recorded"
 BODY = {"contents": [{"parts": [{"text": "hi"}]}]}
 RPC_STATUS = {
     400: "INVALID_ARGUMENT",

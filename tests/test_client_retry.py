@@ -31,7 +31,7 @@ from wisdomgate_api import (
 )
 from wisdomgate_api._exceptions import error_class_for
 
-EXAMPLES = Path("/work/shared/reference/examples")
+EXAMPLES = Path(__file__).parent / "data" / "recorded"
 BODY = {"contents": [{"parts": [{"text": "hi"}]}]}
 ANSWER = {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}}]}
 NOW = 1_700_000_000.0

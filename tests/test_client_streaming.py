@@ -22,7 +22,7 @@ from wisdomgate_api import (
     models,
 )
 
-RECORDED_SSE = Path("/work/shared/reference/examples/image-thought-signature.sse.txt")
+RECORDED_SSE = Path(__file__).parent / "data" / "recorded" / "image-thought-signature.sse.txt"
 BODY = {"contents": [{"parts": [{"text": "draw a cat"}]}]}
 EIGHT_MB = 8 * 1024 * 1024
 OpenStream = Callable[..., Stream[models.GenerateContentResponse]]

@@ -1,0 +1,235 @@
+"""The simulator's Starlette app: routes, key check, fault injection, request log."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wisdomgate.catalog import ModelInfo
+from wisdomgate.simulator import errors, faults
+from wisdomgate.simulator.answer import plan_answer
+from wisdomgate.simulator.bodies import ASGIAnswer, json_answer, stream_answer
+from wisdomgate.simulator.config import SimulatorConfig
+from wisdomgate.simulator.errors import ApiError
+from wisdomgate.simulator.faults import FaultPlan, FaultState
+from wisdomgate.simulator.models_api import count_tokens, list_models, model_resource
+from wisdomgate.simulator.responses import (
+    ResponseContext,
+    build_chunks,
+    build_response,
+    response_id_for,
+)
+from wisdomgate.simulator.signatures import Signer
+from wisdomgate.simulator.validation import (
+    check_generate_request,
+    check_size,
+    parse_body,
+    parse_model,
+)
+from wisdomgate_api.models import CountTokensRequest, GenerateContentRequest
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("wisdomgate.simulator")
+
+_DEFAULT_LIMIT = 20 * 1024 * 1024
+_METHODS = ("generateContent", "streamGenerateContent", "countTokens")
+
+
+class Simulator:
+    """Request handlers sharing one configuration and its state (fault counters)."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        self.config = config
+        self.catalog = config.model_catalog()
+        self.signer = Signer(config.seed)
+        self.fault_state = FaultState(config.seed)
+
+    async def models(self, request: Request) -> Response:
+        """GET /v1beta/models."""
+        await self._prelude(request, model="", streaming=False)
+        page = list_models(self.catalog, request.query_params)
+        return JSONResponse(page)
+
+    async def model(self, request: Request) -> Response:
+        """GET /v1beta/models/{model} and POST /v1beta/models/{model}:{method}."""
+        name, _, method = request.path_params["name"].partition(":")
+        if request.method == "GET" and not method:
+            await self._prelude(request, model=name, streaming=False)
+            info = self.catalog.get(name)
+            if info is None:
+                raise errors.model_not_found(name, "getModel")
+            return JSONResponse(model_resource(info))
+        if request.method != "POST" or method not in _METHODS:
+            raise HTTPException(404)
+        streaming = method == "streamGenerateContent"
+        info = self.catalog.get(name)
+        limit = info.max_request_bytes if info else _DEFAULT_LIMIT
+        plan = await self._prelude(request, model=name, streaming=streaming, limit=limit)
+        body = await request.body()
+        check_size(len(body), limit)
+        if method == "countTokens":
+            return await self._count_tokens(body, name, info)
+        return await self._generate(request, body, name, info, plan, streaming)
+
+    async def _prelude(
+        self, request: Request, *, model: str, streaming: bool, limit: int | None = None
+    ) -> FaultPlan:
+        """Key check, announced size, latency and error faults, shared by every route."""
+        self._authenticate(request)
+        declared = request.headers.get("content-length", "")
+        if limit is not None and declared.isdigit():
+            check_size(int(declared), limit)  # refused before the body is read into memory
+        specs = faults.parse_header(request.headers.get(faults.FAULT_HEADER))
+        plan = self.fault_state.plan(
+            specs + self.config.fault_specs,
+            request_hash=await _fault_key(request),
+            model=model,
+            streaming=streaming,
+        )
+        delay = self.config.latency + plan.delay
+        if delay:
+            await asyncio.sleep(delay)
+        if plan.error is not None:
+            request.state.wisdomgate_fault = plan.error.kind
+            raise plan.error.error(model or "models")
+        return plan
+
+    def _authenticate(self, request: Request) -> None:
+        key = _presented_key(request)
+        if not key:
+            raise errors.missing_key()
+        if not self.config.key_is_valid(key):
+            raise errors.api_key_invalid()
+
+    async def _generate(
+        self,
+        request: Request,
+        body: bytes,
+        name: str,
+        info: ModelInfo | None,
+        plan: FaultPlan,
+        streaming: bool,
+    ) -> ASGIAnswer:
+        parsed_json = parse_body(body)
+        gcr = parse_model(GenerateContentRequest, parsed_json, "GenerateContentRequest")
+        if info is None:
+            raise errors.model_not_found(name, "generateContent")
+        request_hash = hashlib.sha256(f"{info.name}|{gcr.to_json()}".encode()).hexdigest()
+        parsed = check_generate_request(gcr, info, self.signer, request_hash)
+        answer = await run_in_threadpool(plan_answer, parsed)
+        ctx = ResponseContext(
+            req=parsed,
+            answer=answer,
+            response_id=response_id_for(request_hash, self.config.seed),
+            signer=self.signer,
+        )
+        if streaming:
+            sse = request.query_params.get("alt") == "sse"
+            return stream_answer(build_chunks(ctx), sse=sse, fault=plan.body)
+        return json_answer(build_response(ctx), plan.body)
+
+    async def _count_tokens(self, body: bytes, name: str, info: ModelInfo | None) -> Response:
+        request = parse_model(CountTokensRequest, parse_body(body), "CountTokensRequest")
+        if info is None:
+            raise errors.model_not_found(name, "countTokens")
+        return JSONResponse(count_tokens(request, info))
+
+
+def create_app(config: SimulatorConfig | None = None) -> Starlette:
+    """The simulator as an ASGI app (serve it with uvicorn, or use run_simulator)."""
+    simulator = Simulator(config or SimulatorConfig())
+    app = Starlette(
+        routes=[
+            Route("/v1beta/models", simulator.models, methods=["GET"]),
+            Route("/v1beta/models/{name}", simulator.model, methods=["GET", "POST"]),
+        ],
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            Exception: _unexpected_error,
+        },
+    )
+    app.add_middleware(_RequestLog)
+    return app
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body(), status_code=exc.code, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = "NOT_FOUND" if exc.status_code == 404 else "INVALID_ARGUMENT"
+    message = "Method not found." if exc.status_code in (404, 405) else str(exc.detail)
+    error = ApiError(404 if exc.status_code == 405 else exc.status_code, status, message)
+    return JSONResponse(error.body(), status_code=error.code)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.exception("simulator bug while answering %s", request.url.path)
+    error = errors.internal()
+    return JSONResponse(error.body(), status_code=error.code)
+
+
+def _presented_key(request: Request) -> str | None:
+    """The first non-empty key from x-goog-api-key, Authorization: Bearer, or ?key=."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" else None
+    candidates = (request.headers.get("x-goog-api-key"), bearer, request.query_params.get("key"))
+    return next((key.strip() for key in candidates if key and key.strip()), None)
+
+
+async def _fault_key(request: Request) -> str:
+    """Request identity for fault counters: method, path, query without the key, body."""
+    query = sorted((k, v) for k, v in request.query_params.multi_items() if k != "key")
+    body = await request.body()
+    text = f"{request.method}|{request.url.path}|{query}|".encode()
+    return hashlib.sha256(text + body).hexdigest()
+
+
+class _RequestLog:
+    """One log line per request: method, path (never the query: it may hold ?key=), model, status, ms."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: dict[str, Any] = {"code": 0}
+
+        async def record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            path: str = scope["path"]
+            model = path.rsplit("/", 1)[-1].partition(":")[0] if "/models/" in path else "-"
+            fault = scope.get("state", {}).get("wisdomgate_fault")
+            logger.info(
+                "%s %s model=%s status=%s %.1fms%s",
+                scope["method"],
+                path,
+                model,
+                status["code"],
+                (time.perf_counter() - started) * 1000,
+                f" fault={fault}" if fault else "",
+            )

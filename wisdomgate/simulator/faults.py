@@ -1,0 +1,166 @@
+"""Fault injection: parse fault specs and decide, reproducibly, which fault hits a request.
+
+Syntax (server flag `--fault SPEC`, config `faults=("SPEC",)`, or request header
+`x-wisdomgate-fault: SPEC[, SPEC...]`)::
+
+    KIND[;count=N|*][;rate=P][;delay=S][;retry=S][;model=NAME]
+
+KIND is one of:
+
+    429           RESOURCE_EXHAUSTED per-minute quota, RetryInfo detail + Retry-After header
+    429-daily     RESOURCE_EXHAUSTED per-day quota (QuotaFailure quotaId ...PerDay...), no RetryInfo
+    500 503 504   INTERNAL / UNAVAILABLE / DEADLINE_EXCEEDED
+    slow          wait `delay` seconds (default 0.5), then answer normally
+    drop          send the headers and part of the body, then close the connection
+    truncate      streams: end cleanly after the first chunk, without the final chunk;
+                  plain calls: cut the JSON body in half
+    stream-error  streams: one good chunk, then an {"error": ...} chunk after HTTP 200
+    malformed     HTTP 200 whose body (or first stream event) is not valid JSON
+
+`count` bounds how often the fault fires for one request (default 1, `*` = always); the
+count is kept per fault and per request hash, so a client retrying the same request sees
+the fault `count` times and then succeeds. `rate` fires only for that fraction of attempts,
+decided by a hash of the seed, the request and the attempt number (reproducible).
+`retry` is the RetryInfo delay in seconds for 429 (default 1). `model` limits the fault to
+one model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from typing import Final
+
+from wisdomgate.simulator import errors
+from wisdomgate.simulator.errors import ApiError, SimulatorConfigError
+
+__all__ = ["ERROR_KINDS", "FAULT_HEADER", "STREAM_KINDS", "FaultPlan", "FaultSpec", "FaultState"]
+
+FAULT_HEADER: Final = "x-wisdomgate-fault"
+ERROR_KINDS: Final = frozenset({"429", "429-daily", "500", "503", "504"})
+BODY_KINDS: Final = frozenset({"drop", "truncate", "stream-error", "malformed"})
+STREAM_KINDS: Final = frozenset({"stream-error"})
+KINDS: Final = ERROR_KINDS | BODY_KINDS | {"slow"}
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """One parsed fault: its kind and options."""
+
+    kind: str
+    count: int | None = 1
+    rate: float = 1.0
+    delay: float = 0.5
+    retry: float = 1.0
+    model: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> FaultSpec:
+        """Parse `KIND[;key=value...]`; SimulatorConfigError when malformed."""
+        kind, *options = [piece.strip() for piece in text.strip().split(";")]
+        if kind not in KINDS:
+            raise SimulatorConfigError(
+                f"unknown fault kind {kind!r} in {text!r}; known: {', '.join(sorted(KINDS))}"
+            )
+        values: dict[str, str] = {}
+        for option in filter(None, options):
+            key, sep, value = option.partition("=")
+            if not sep or key not in {"count", "rate", "delay", "retry", "model"}:
+                raise SimulatorConfigError(f"bad fault option {option!r} in {text!r}")
+            values[key] = value
+        try:
+            return cls(
+                kind=kind,
+                count=_parse_count(values.get("count", "1")),
+                rate=float(values.get("rate", "1")),
+                delay=float(values.get("delay", "0.5")),
+                retry=float(values.get("retry", "1")),
+                model=values.get("model"),
+            )
+        except ValueError as exc:
+            raise SimulatorConfigError(f"bad fault spec {text!r}: {exc}") from None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate <= 1.0 or self.delay < 0 or self.retry < 0:
+            raise SimulatorConfigError(f"fault {self.kind}: rate must be in [0, 1], times >= 0")
+
+    def error(self, model: str) -> ApiError:
+        """The error answer of an error kind (429, 429-daily, 500, 503, 504)."""
+        if self.kind in ("429", "429-daily"):
+            return errors.rate_limited(model, retry_after=self.retry, daily=self.kind != "429")
+        return {"500": errors.internal, "503": errors.unavailable}.get(
+            self.kind, errors.deadline_exceeded
+        )()
+
+
+def parse_header(value: str | None) -> tuple[FaultSpec, ...]:
+    """The faults named in an `x-wisdomgate-fault` header (comma separated)."""
+    if not value:
+        return ()
+    return tuple(FaultSpec.parse(part) for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """The faults that hit one request: a delay, an error answer, a body fault."""
+
+    delay: float = 0.0
+    error: FaultSpec | None = None
+    body: FaultSpec | None = None
+
+
+class FaultState:
+    """Per-server fault counters, keyed by fault and request hash (thread-safe)."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._attempts: dict[tuple[str, str], int] = {}
+        self._fired: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def plan(
+        self, specs: tuple[FaultSpec, ...], *, request_hash: str, model: str, streaming: bool
+    ) -> FaultPlan:
+        """Decide which of specs fire for this request (each consumes one attempt)."""
+        delay, error, body = 0.0, None, None
+        for spec in specs:
+            if spec.model and spec.model != model:
+                continue
+            if spec.kind in STREAM_KINDS and not streaming:
+                continue  # an error chunk only exists inside a stream
+            if not self._fires(spec, request_hash):
+                continue
+            if spec.kind == "slow":
+                delay += spec.delay
+            elif spec.kind in ERROR_KINDS and error is None:
+                error = spec
+            elif spec.kind in BODY_KINDS and body is None:
+                body = spec
+        return FaultPlan(delay=delay, error=error, body=body)
+
+    def _fires(self, spec: FaultSpec, request_hash: str) -> bool:
+        key = (repr(spec), request_hash)
+        with self._lock:
+            attempt = self._attempts.get(key, 0)
+            self._attempts[key] = attempt + 1
+            fired = self._fired.get(key, 0)
+            if spec.count is not None and fired >= spec.count:
+                return False
+            if spec.rate < 1.0 and self._draw(key, attempt) >= spec.rate:
+                return False
+            self._fired[key] = fired + 1
+            return True
+
+    def _draw(self, key: tuple[str, str], attempt: int) -> float:
+        digest = hashlib.sha256(f"{self._seed}|{key[0]}|{key[1]}|{attempt}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _parse_count(text: str) -> int | None:
+    if text in ("*", "always", "inf"):
+        return None
+    count = int(text)
+    if count < 0:
+        raise ValueError("count must be >= 0")
+    return count

@@ -1,0 +1,120 @@
+"""Running the simulator: in a background thread for tests, blocking for `wisdomgate serve`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from wisdomgate.simulator.app import create_app
+from wisdomgate.simulator.config import SIMULATOR_KEY, SimulatorConfig
+from wisdomgate.simulator.errors import SimulatorError
+from wisdomgate.simulator.faults import FaultSpec
+
+__all__ = ["add_serve_arguments", "config_from_args", "run_simulator", "serve"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+_START_TIMEOUT = 10.0
+
+
+class _DroppedConnectionFilter(logging.Filter):
+    """Hide uvicorn's complaint about the connections the `drop` fault cuts on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing response."
+
+
+def _uvicorn_config(config: SimulatorConfig, **kwargs: object) -> uvicorn.Config:
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DroppedConnectionFilter) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(_DroppedConnectionFilter())
+    # access_log stays off: uvicorn's access line includes the query string, which may hold ?key=.
+    return uvicorn.Config(
+        create_app(config),
+        access_log=False,
+        lifespan="off",
+        log_config=None,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@contextmanager
+def run_simulator(
+    config: SimulatorConfig | None = None, *, host: str = DEFAULT_HOST, port: int = 0
+) -> Iterator[str]:
+    """Serve the simulator in a background thread; yields its base URL, stops it on exit."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    server = uvicorn.Server(_uvicorn_config(config or SimulatorConfig()))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="wisdomgate-simulator", daemon=True
+    )
+    thread.start()
+    try:
+        _wait_started(server, thread)
+        bound_host, bound_port = sock.getsockname()[:2]
+        yield f"http://{bound_host}:{bound_port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=_START_TIMEOUT)
+        sock.close()
+
+
+def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
+    deadline = time.monotonic() + _START_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise SimulatorError("the simulator did not start")
+        time.sleep(0.01)
+
+
+def serve(host: str, port: int, config: SimulatorConfig) -> None:
+    """Serve the simulator in the foreground until interrupted (for `wisdomgate serve`)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("wisdomgate.simulator").setLevel(logging.INFO)
+    uvicorn.Server(_uvicorn_config(config, host=host, port=port)).run()
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The simulator's command-line options."""
+    parser.add_argument("--host", default=DEFAULT_HOST, help="interface to listen on")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (0 = any free)")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="inject a fault, e.g. '429;count=2' or '503;rate=0.2;count=*' (repeatable)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for signatures, ids, fault rates")
+    parser.add_argument("--latency", type=float, default=0.0, help="extra seconds per request")
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help=f"accept this key too (default accepts only {SIMULATOR_KEY!r})",
+    )
+    parser.add_argument(
+        "--accept-any-key", action="store_true", help="accept any non-empty API key"
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
+    """A SimulatorConfig from parsed add_serve_arguments options."""
+    return SimulatorConfig(
+        api_keys=frozenset({SIMULATOR_KEY, *args.api_key}),
+        accept_any_key=args.accept_any_key,
+        faults=tuple(FaultSpec.parse(spec) for spec in args.fault),
+        seed=args.seed,
+        latency=args.latency,
+    )
