@@ -45,6 +45,17 @@ from wisdomgate_api._streaming import AsyncStream, SSEDecoder, Stream
 
 SPEC_SHA256 = "35826a587bba32e9bdca92c93ad3c6c3f6621c6b9dee521c5e071ccdbfc1597e"
 
+
+def _complete_models() -> None:
+    # datamodel-codegen rebuilds only the recursive Schema; resolve every forward reference now
+    # so model_fields is complete for code that introspects it (recipe checks, schema export).
+    for value in vars(models).values():
+        if isinstance(value, type) and issubclass(value, ApiModel):
+            value.model_rebuild()
+
+
+_complete_models()
+
 __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
