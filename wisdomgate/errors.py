@@ -1,0 +1,99 @@
+"""Errors in recipe files: where (file:line:column, field), what, and how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from wisdomgate_api import WisdomGateError
+
+__all__ = ["FieldPath", "Issue", "RecipeError", "RecipeErrors", "format_field"]
+
+# A path into the recipe's data: mapping keys and 0-based list indices, e.g. ("turns", 1, "prompt").
+FieldPath = tuple[str | int, ...]
+Severity = Literal["error", "warning"]
+
+
+def format_field(path: Sequence[str | int]) -> str:
+    """`("turns", 1, "config", "imageConfig")` -> `turns[1].config.imageConfig`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found in a recipe's data, before it is given a line and column."""
+
+    path: FieldPath
+    message: str
+    fix: str | None = None
+    at_key: bool = False  # point at the key itself (unknown or duplicate key), not its value
+    severity: Severity = "error"
+
+
+class RecipeError(WisdomGateError):
+    """One problem in a recipe file, with its position and a suggested fix."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        field: str = "",
+        fix: str | None = None,
+        severity: Severity = "error",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line  # 1-based
+        self.column = column  # 1-based
+        self.field = field  # e.g. "turns[1].config.imageConfig.imageSize"; "" for the whole file
+        self.fix = fix
+        self.severity: Severity = severity
+
+    @property
+    def location(self) -> str:
+        """`file:line:column` (as much of it as is known)."""
+        parts = [str(self.path) if self.path is not None else "<recipe>"]
+        parts += [str(n) for n in (self.line, self.column) if n is not None]
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        level = "warning: " if self.severity == "warning" else ""
+        field = f"{self.field}: " if self.field else ""
+        fix = f" (fix: {self.fix})" if self.fix else ""
+        return f"{self.location}: {level}{field}{self.message}{fix}"
+
+    def __repr__(self) -> str:
+        return f"RecipeError({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RecipeError) and _key(self) == _key(other)
+
+    def __hash__(self) -> int:
+        return hash(_key(self))
+
+
+def _key(error: RecipeError) -> tuple[object, ...]:
+    return (str(error.path), error.line, error.column, error.field, error.message, error.fix)
+
+
+class RecipeErrors(WisdomGateError):
+    """Every problem found in one or more recipe files (validation never stops at the first)."""
+
+    def __init__(self, errors: Iterable[RecipeError]) -> None:
+        self.errors: tuple[RecipeError, ...] = tuple(errors)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
+
+    def __len__(self) -> int:
+        return len(self.errors)

@@ -1,0 +1,317 @@
+"""Recipe files -> validated PlannedRuns, with every problem of every file reported at once.
+
+Each problem points at `file:line:column` and a field path; the YAML node tree is kept so that
+pydantic, template and catalog problems all find their way back to the line that caused them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from wisdomgate.errors import Issue, RecipeError, RecipeErrors, format_field
+from wisdomgate.migrations import migration_message
+from wisdomgate.plan import PlannedRun
+from wisdomgate.planner import RecipeSource, plan_recipe
+from wisdomgate.recipe import RESERVED_VARIABLES, parse_recipe
+from wisdomgate.recipe_yaml import SourceMap, parse_yaml
+
+__all__ = [
+    "RECIPE_SUFFIXES",
+    "FileReport",
+    "ValidationReport",
+    "find_recipe_files",
+    "load_plans",
+    "validate_paths",
+]
+
+log = logging.getLogger(__name__)
+
+RECIPE_SUFFIXES = (".yaml", ".yml")
+MAX_RECIPE_BYTES = 1 << 20  # a recipe is a page of text; anything larger is a wrong file
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What `validate` says about one file."""
+
+    path: Path
+    version: int | None
+    name: str | None
+    runs: int  # matrix cells (1 without a matrix); 0 when the file is unusable
+    errors: tuple[RecipeError, ...]
+    warnings: tuple[RecipeError, ...]
+    migration: str  # the format version, and what a migration to the current one would change
+
+    @property
+    def ok(self) -> bool:
+        """True when the file has no errors (warnings allowed)."""
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The reports of every file validated, in file order."""
+
+    files: tuple[FileReport, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no file has an error."""
+        return all(report.ok for report in self.files)
+
+    @property
+    def errors(self) -> tuple[RecipeError, ...]:
+        """Every error of every file."""
+        return tuple(error for report in self.files for error in report.errors)
+
+    @property
+    def warnings(self) -> tuple[RecipeError, ...]:
+        """Every warning of every file."""
+        return tuple(warning for report in self.files for warning in report.warnings)
+
+
+def find_recipe_files(paths: Sequence[Path]) -> list[Path]:
+    """Recipe files named or found (*.yaml, *.yml, recursively, sorted) in the given paths."""
+    found, errors = _discover(paths)
+    if errors:
+        raise RecipeErrors(errors)
+    return [file for file, _ in found]
+
+
+def load_plans(
+    paths: Sequence[Path],
+    *,
+    cli_vars: Mapping[str, str] = {},
+    only: str | None = None,
+    allow_outside_root: bool = False,
+) -> list[PlannedRun]:
+    """Every planned run of the recipes in `paths`; RecipeErrors with all problems otherwise.
+
+    `only` selects recipes by name, or runs by `name/run_id` (shell-style wildcards allowed).
+    """
+    errors = _check_cli_vars(cli_vars)
+    found, more = _discover(paths)
+    errors += more
+    if not found and not errors:
+        shown = ", ".join(str(p) for p in paths)
+        errors.append(RecipeError(f"no recipe files (*.yaml, *.yml) in {shown}"))
+    results = [_load_file(f, root, cli_vars, allow_outside_root, only) for f, root in found]
+    results = [r for r in results if r.selected]
+    errors += _duplicate_names(results)
+    for result in results:
+        errors += result.errors
+        for warning in result.warnings:
+            log.warning("%s", warning)
+    if only is not None and not results and not errors:
+        errors.append(RecipeError(f"no recipe matches --only {only!r}", fix="check the name"))
+    if errors:
+        raise RecipeErrors(errors)
+    return [plan for result in results for plan in result.plans]
+
+
+def validate_paths(
+    paths: Sequence[Path],
+    *,
+    cli_vars: Mapping[str, str] = {},
+    allow_outside_root: bool = False,
+) -> ValidationReport:
+    """Validate every recipe file in `paths` (for `wisdomgate validate`); never raises for bad
+    input: every problem is in the report."""
+    reports: list[FileReport] = []
+    general = _check_cli_vars(cli_vars)
+    found, missing = _discover(paths)
+    for error in general + missing:
+        path = error.path or Path(".")
+        reports.append(FileReport(path, None, None, 0, (error,), (), "format version unknown"))
+    results = [_load_file(f, root, cli_vars, allow_outside_root, None) for f, root in found]
+    duplicates = {error.path: error for error in _duplicate_names(results)}
+    for r in results:
+        extra = (duplicates[r.path],) if r.path in duplicates else ()
+        reports.append(
+            FileReport(
+                r.path, r.version, r.name, r.runs, (*r.errors, *extra), r.warnings, r.migration
+            )
+        )
+    return ValidationReport(tuple(reports))
+
+
+def _check_cli_vars(cli_vars: Mapping[str, str]) -> list[RecipeError]:
+    return [
+        RecipeError(f"--var {key}: '{key}' is set by wisdomgate", fix="choose another name")
+        for key in cli_vars
+        if key in RESERVED_VARIABLES
+    ]
+
+
+def _discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[RecipeError]]:
+    """(file, root) pairs, deduplicated; the root is the folder given, or a file's folder."""
+    found: dict[Path, tuple[Path, Path]] = {}
+    errors = []
+    for given in paths:
+        if given.is_dir():
+            files = sorted(
+                (p for p in given.rglob("*") if p.suffix in RECIPE_SUFFIXES and p.is_file()),
+                key=lambda p: p.as_posix(),
+            )
+            for file in files:
+                if not any(part.startswith(".") for part in file.relative_to(given).parts):
+                    found.setdefault(file.resolve(), (file, given))
+        elif given.is_file():
+            found.setdefault(given.resolve(), (given, given.parent))
+        else:
+            errors.append(RecipeError("no such file or folder", path=given, fix="check the path"))
+    return list(found.values()), errors
+
+
+@dataclass
+class _FileResult:
+    path: Path
+    selected: bool = True
+    version: int | None = None
+    name: str | None = None
+    runs: int = 0
+    plans: tuple[PlannedRun, ...] = ()
+    errors: tuple[RecipeError, ...] = ()
+    warnings: tuple[RecipeError, ...] = ()
+    migration: str = "format version unknown"
+    name_line: tuple[int, int] = (1, 1)
+
+
+def _load_file(
+    path: Path, root: Path, cli_vars: Mapping[str, str], allow_outside_root: bool, only: str | None
+) -> _FileResult:
+    """Read, parse, validate and plan one file; every problem is in the result."""
+    result = _FileResult(path)
+    text, data_bytes = _read(path, result)
+    if text is None:
+        return result
+    try:
+        parsed = parse_yaml(text)
+    except yaml.MarkedYAMLError as exc:
+        result.errors = (_syntax_error(path, exc),)
+        return result
+    except yaml.YAMLError as exc:  # unmarked: rare, but never a traceback
+        result.errors = (RecipeError(f"YAML error: {exc}", path=path),)
+        return result
+    data = parsed.data
+    name = data.get("name") if isinstance(data, dict) else None
+    result.name = name if isinstance(name, str) else path.stem
+    select_recipe, select_run = _selector(only)
+    if not select_recipe(result.name):
+        result.selected = False
+        return result
+    issues = [issue for _, _, issue in parsed.problems]
+    recipe, result.version, found = parse_recipe(data)
+    issues += found
+    result.migration = migration_message(data, result.version)
+    result.name_line = parsed.source.locate(("name",))[:2]
+    if recipe is not None:
+        source = RecipeSource(
+            recipe, result.name, path, root, hashlib.sha256(data_bytes).hexdigest()
+        )
+        plans, found, result.runs = plan_recipe(
+            source, cli_vars=cli_vars, allow_outside_root=allow_outside_root, select_run=select_run
+        )
+        issues += found
+        result.plans = tuple(plans)
+    located = _locate(path, parsed.source, issues, parsed.problems)
+    result.errors = tuple(e for e in located if e.severity == "error")
+    result.warnings = tuple(e for e in located if e.severity == "warning")
+    return result
+
+
+def _read(path: Path, result: _FileResult) -> tuple[str | None, bytes]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        result.errors = (RecipeError(f"cannot read the file: {exc.strerror}", path=path),)
+        return None, b""
+    if len(data) > MAX_RECIPE_BYTES:
+        message = f"the file is {len(data)} bytes; a recipe may be at most {MAX_RECIPE_BYTES}"
+        result.errors = (RecipeError(message, path=path, fix="is this really a recipe?"),)
+        return None, data
+    try:
+        return data.decode("utf-8-sig"), data
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        message = f"the file is not UTF-8 text (byte {exc.start})"
+        result.errors = (RecipeError(message, path=path, line=line, fix="save it as UTF-8"),)
+        return None, data
+
+
+def _syntax_error(path: Path, exc: yaml.MarkedYAMLError) -> RecipeError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    if exc.context and exc.problem:
+        problem = f"{problem} ({exc.context}"
+        problem += f" on line {exc.context_mark.line + 1})" if exc.context_mark else ")"
+    fix = "check the indentation and quoting here; quote values containing ': ' or ' #'"
+    if "unhashable key" in problem:  # `prompt: {{ x }}` reads as a mapping inside a mapping
+        fix = 'quote values that start with {{, e.g. prompt: "{{ subject }}"'
+    return RecipeError(
+        f"YAML syntax error: {problem}",
+        path=path,
+        line=mark.line + 1 if mark else None,
+        column=mark.column + 1 if mark else None,
+        fix=fix,
+    )
+
+
+def _locate(
+    path: Path, source: SourceMap, issues: list[Issue], known: tuple[tuple[int, int, Issue], ...]
+) -> list[RecipeError]:
+    """Issues -> RecipeErrors at their line:column, deduplicated, in file order."""
+    placed = {issue: (line, column) for line, column, issue in known}
+    errors: dict[RecipeError, None] = {}
+    for issue in issues:
+        line, column, written = source.locate(issue.path, at_key=issue.at_key)
+        line, column = placed.get(issue, (line, column))
+        error = RecipeError(
+            issue.message,
+            path=path,
+            line=line,
+            column=column,
+            field=format_field(written),
+            fix=issue.fix,
+            severity=issue.severity,
+        )
+        errors.setdefault(error, None)
+    return sorted(errors, key=lambda e: (e.line or 0, e.column or 0))
+
+
+def _selector(only: str | None) -> tuple[Callable[[str], bool], Callable[[str], bool]]:
+    """(recipe filter, run filter) for `--only name` or `--only name/run_id` (wildcards ok)."""
+    if only is None:
+        return (lambda _: True), (lambda _: True)
+    name, _, run = only.partition("/")
+    return (
+        lambda recipe: fnmatch.fnmatchcase(recipe, name),
+        lambda rid: not run or fnmatch.fnmatchcase(rid, run),
+    )
+
+
+def _duplicate_names(results: Sequence[_FileResult]) -> list[RecipeError]:
+    """Two recipes with one name would write to the same output folder."""
+    first: dict[str, Path] = {}
+    errors = []
+    for result in results:
+        if result.name is None:
+            continue
+        if result.name in first:
+            line, column = result.name_line
+            message = f"recipe name '{result.name}' is also used by {first[result.name]}"
+            fix = "give each recipe its own name; outputs go to OUT/<name>/"
+            errors.append(
+                RecipeError(
+                    message, path=result.path, line=line, column=column, field="name", fix=fix
+                )
+            )
+        first.setdefault(result.name, result.path)
+    return errors

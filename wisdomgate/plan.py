@@ -1,0 +1,64 @@
+"""What a validated recipe becomes: one PlannedRun per matrix cell, ready to send."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from wisdomgate_api.models import Content, GenerationConfig, SafetySetting, Tool
+
+__all__ = ["Expectations", "ImageInput", "PlannedRun", "PlannedTurn"]
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """A reference image, checked: it exists, lies inside the root and has a supported type."""
+
+    path: Path
+    mime_type: str  # detected from the content, not the file name
+    sha256: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """The checks that decide whether a turn passed (all rendered and parsed)."""
+
+    images: int | None = None  # at least this many images
+    mime_type: str | None = None
+    aspect_ratio: str | None = None  # "W:H", every image within 1%
+    size: tuple[int, int] | None = None  # exact (width, height) in pixels
+    text_contains: tuple[str, ...] = ()
+    text_matches: str | None = None  # a regex that compiles (re.search)
+    finish_reason: str | None = None  # a known FinishReason value
+    grounded: bool | None = None  # groundingMetadata present (or absent when False)
+    max_total_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class PlannedTurn:
+    """One user turn of a run, rendered and validated."""
+
+    number: int  # 1-based
+    prompt: str  # rendered
+    images: tuple[ImageInput, ...]
+    # The recipe's config deep-merged with the turn's config, rendered, validated.
+    generation_config: GenerationConfig | None
+    expect: Expectations
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One matrix cell of one recipe: everything the runner needs, nothing left to render."""
+
+    recipe_name: str
+    recipe_path: Path
+    recipe_sha256: str
+    run_id: str  # "default" without a matrix, else e.g. "style=watercolour,aspect=16:9"
+    model: str
+    system_instruction: Content | None
+    safety_settings: tuple[SafetySetting, ...] | None
+    tools: tuple[Tool, ...] | None
+    turns: tuple[PlannedTurn, ...]
+    variables: Mapping[str, str]

@@ -1,0 +1,94 @@
+"""Jinja2 templates in recipe text fields: sandboxed, strict, checked before any request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+from jinja2 import StrictUndefined, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from wisdomgate.errors import FieldPath, Issue
+from wisdomgate.issues import did_you_mean
+
+__all__ = ["TURN_FIELDS", "Renderer"]
+
+TURN_FIELDS = "prompt, images, config and expect of a turn"
+_MARKERS = ("{{", "{%", "{#")
+
+
+class Renderer:
+    """Renders recipe strings; every problem becomes an Issue, never an exception."""
+
+    def __init__(self) -> None:
+        # autoescape off: prompts are plain text, not HTML. StrictUndefined: a typo in a
+        # variable name must fail validation instead of silently rendering as "".
+        self.env = SandboxedEnvironment(
+            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+        )
+        self._parsed: dict[str, tuple[jinja2.Template, frozenset[str]] | str] = {}
+
+    def render(
+        self, text: str, variables: Mapping[str, str], path: FieldPath
+    ) -> tuple[str, list[Issue]]:
+        """The rendered text (the input itself on errors) and the problems found."""
+        if not any(marker in text for marker in _MARKERS):
+            return text, []
+        parsed = self._parse(text)
+        if isinstance(parsed, str):
+            return text, [Issue(path, parsed, "check the {{ }} and {% %} pairs")]
+        template, names = parsed
+        missing = sorted(names - set(variables))
+        if missing:
+            return text, [self._undefined(name, variables, path) for name in missing]
+        try:
+            return template.render(variables), []
+        except Exception as exc:  # a user's template may fail in any way; never a traceback
+            return text, [Issue(path, f"template error: {exc}", "fix the expression in {{ }}")]
+
+    def render_tree(
+        self, value: Any, variables: Mapping[str, str], path: FieldPath
+    ) -> tuple[Any, list[Issue]]:
+        """Render every string inside nested dicts and lists (keys are left alone)."""
+        if isinstance(value, str):
+            return self.render(value, variables, path)
+        issues: list[Issue] = []
+        if isinstance(value, dict):
+            rendered: dict[str, Any] = {}
+            for key, item in value.items():
+                rendered[key], found = self.render_tree(item, variables, (*path, key))
+                issues += found
+            return rendered, issues
+        if isinstance(value, list):
+            items = []
+            for index, item in enumerate(value):
+                new, found = self.render_tree(item, variables, (*path, index))
+                items.append(new)
+                issues += found
+            return items, issues
+        return value, []
+
+    def _parse(self, text: str) -> tuple[jinja2.Template, frozenset[str]] | str:
+        if text not in self._parsed:
+            try:
+                names = frozenset(meta.find_undeclared_variables(self.env.parse(text)))
+                self._parsed[text] = (self.env.from_string(text), names)
+            except jinja2.TemplateSyntaxError as exc:
+                self._parsed[text] = (
+                    f"template syntax error: {exc.message} (template line {exc.lineno})"
+                )
+        return self._parsed[text]
+
+    @staticmethod
+    def _undefined(name: str, variables: Mapping[str, str], path: FieldPath) -> Issue:
+        message = f"undefined variable '{name}'"
+        if name == "turn":
+            return Issue(path, f"{message}: 'turn' exists only in the {TURN_FIELDS}")
+        close = did_you_mean(name, [v for v in variables if v != name])
+        fix = (
+            f"did you mean '{close}'?"
+            if close
+            else f"define it under vars:, as a matrix axis, or with --var {name}=..."
+        )
+        return Issue(path, message, fix)
