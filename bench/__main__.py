@@ -32,7 +32,11 @@ def response_json() -> str:
         "candidates": [
             {"content": {"role": "model", "parts": [part]}, "finishReason": "STOP", "index": 0}
         ],
-        "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 2000, "totalTokenCount": 2012},
+        "usageMetadata": {
+            "promptTokenCount": 12,
+            "candidatesTokenCount": 2000,
+            "totalTokenCount": 2012,
+        },
         "modelVersion": "gemini-3-pro-image-preview",
         "responseId": "bench",
     }

@@ -1,0 +1,81 @@
+"""Shared fixtures: the built-in simulator on loopback, and small image/response builders."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from wisdomgate_api.models import GenerateContentResponse
+
+PngMaker = Callable[..., bytes]
+ResponseMaker = Callable[..., GenerateContentResponse]
+
+
+@pytest.fixture(scope="session")
+def simulator_url() -> Iterator[str]:
+    """Base URL of one simulator (default config: accepts SIMULATOR_KEY) for the whole session."""
+    from wisdomgate.simulator import SimulatorConfig, run_simulator
+
+    with run_simulator(SimulatorConfig()) as base_url:
+        yield base_url
+
+
+def _png(width: int = 16, height: int = 16, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def make_png() -> PngMaker:
+    """make_png(width, height, color) -> PNG bytes."""
+    return _png
+
+
+def _response(
+    *,
+    images: list[bytes] | None = None,
+    text: str | None = None,
+    finish: str | None = "STOP",
+    finish_message: str | None = None,
+    block: str | None = None,
+    grounded: bool = False,
+    total_tokens: int | None = 100,
+    mime_type: str = "image/png",
+    signature: str | None = None,
+) -> GenerateContentResponse:
+    parts: list[dict[str, Any]] = []
+    if text is not None:
+        parts.append({"text": text})
+    for data in images or []:
+        parts.append(
+            {"inlineData": {"mimeType": mime_type, "data": base64.b64encode(data).decode()}}
+        )
+    if signature is not None and parts:
+        parts[-1]["thoughtSignature"] = signature
+    wire: dict[str, Any] = {"modelVersion": "test-model", "responseId": "resp-1"}
+    if block is not None:
+        wire["promptFeedback"] = {"blockReason": block}
+    else:
+        candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+        if finish is not None:
+            candidate["finishReason"] = finish
+        if finish_message is not None:
+            candidate["finishMessage"] = finish_message
+        if grounded:
+            candidate["groundingMetadata"] = {"webSearchQueries": ["q"]}
+        wire["candidates"] = [candidate]
+    if total_tokens is not None:
+        wire["usageMetadata"] = {"promptTokenCount": 10, "totalTokenCount": total_tokens}
+    return GenerateContentResponse.model_validate(wire)
+
+
+@pytest.fixture
+def make_response() -> ResponseMaker:
+    """make_response(images=[png], text=..., finish=..., block=...) -> a parsed response."""
+    return _response

@@ -1,0 +1,57 @@
+"""`wisdomgate validate`, `schema`, `serve` and the parser."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from wisdomgate import cli
+
+RECIPES = Path(__file__).resolve().parent.parent / "recipes"
+
+
+def test_schema_prints_the_recipe_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "turns" in schema["properties"]
+
+
+def test_validate_accepts_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["validate", str(RECIPES)]) == 0
+    assert "sunset" in capsys.readouterr().out
+
+
+def test_validate_reports_problems_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipe = tmp_path / "typo.yaml"
+    recipe.write_text("version: 1\nmodel: gemini-2.5-flash\nturns:\n  - promt: hi\n", "utf-8")
+    assert cli.main(["validate", str(recipe)]) == 2
+    err = capsys.readouterr().err
+    assert "typo.yaml" in err and "Traceback" not in err
+
+
+def test_a_missing_path_exits_2_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_no_command_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main([])
+    assert exited.value.code == 2
+
+
+def test_a_malformed_var_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["run", "recipes", "--var", "novalue"])
+    assert exited.value.code == 2
+
+
+def test_serve_takes_the_simulators_options() -> None:
+    args = cli.build_parser().parse_args(["serve", "--port", "0", "--accept-any-key"])
+    assert (args.command, args.port, args.accept_any_key) == ("serve", 0, True)

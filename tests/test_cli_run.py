@@ -1,0 +1,255 @@
+"""`wisdomgate run`: the example recipes, dry runs, outputs, exit codes, the key, --only, --var."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from wisdomgate import cli
+from wisdomgate.simulator import SIMULATOR_KEY
+from wisdomgate_api import AsyncClient, RetryPolicy
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPES = ROOT / "recipes"
+RECIPE_FILES = sorted(RECIPES.glob("*.yaml"))
+
+
+def write_recipe(folder: Path, name: str, body: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(f"version: 1\nname: {name}\n{body}", encoding="utf-8")
+    return path
+
+
+IMAGE_RECIPE = """\
+model: gemini-3-pro-image-preview
+vars: {subject: a kite}
+config: {responseModalities: [TEXT, IMAGE]}
+turns:
+  - prompt: "{{ subject }}"
+    expect: {images: 1}
+"""
+
+
+@pytest.fixture
+def sent_bodies(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every request body `run` sends, captured below the client with an httpx event hook."""
+    bodies: list[bytes] = []
+
+    async def record(request: httpx.Request) -> None:
+        bodies.append(request.content)
+
+    def open_client(
+        key: str, base_url: str | None, timeout: httpx.Timeout, attempts: int
+    ) -> AsyncClient:
+        return AsyncClient(
+            api_key=key,
+            base_url=base_url,
+            timeout=timeout,
+            retry=RetryPolicy(max_attempts=attempts),
+            event_hooks={"request": [record]},
+        )
+
+    monkeypatch.setattr(cli, "open_client", open_client)
+    return bodies
+
+
+@pytest.fixture
+def simulator_env(monkeypatch: pytest.MonkeyPatch, simulator_url: str) -> str:
+    """The shared simulator as the API: its key in WISDOM_GATE_KEY, its URL in the base-URL env."""
+    monkeypatch.setenv("WISDOM_GATE_KEY", SIMULATOR_KEY)
+    monkeypatch.setenv("WISDOM_GATE_BASE_URL", simulator_url)
+    return simulator_url
+
+
+def manifests(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.rglob("manifest.json"))]
+
+
+@pytest.mark.slow
+def test_every_example_recipe_runs_green_on_the_simulator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["run", str(RECIPES), "--simulate", "--out", str(tmp_path), "--rpm", "0"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    found = manifests(tmp_path)
+    assert {m["recipe"]["name"] for m in found} == {p.stem for p in RECIPE_FILES}
+    assert all(m["status"] == "passed" for m in found)
+    assert "FAIL" not in out
+
+
+def test_the_examples_cover_the_seed_requests() -> None:
+    for path in RECIPE_FILES:
+        assert path.read_text(encoding="utf-8").startswith(
+            "# yaml-language-server: $schema=../schemas/recipe.schema.json\n"
+        )
+    assert len(RECIPE_FILES) >= 7
+    refs = sorted((RECIPES / "refs").glob("person-*"))
+    assert len(refs) == 5 and all(p.stat().st_size < 20_000 for p in refs)
+
+
+def test_dry_run_writes_exactly_the_bodies_run_sends(
+    tmp_path: Path, sent_bodies: list[bytes], simulator_env: str
+) -> None:
+    paths = [str(p) for p in RECIPE_FILES]
+    assert cli.main(["run", *paths, "--dry-run", "--out", str(tmp_path / "dry")]) == 0
+    assert not sent_bodies  # a dry run sends nothing
+    assert cli.main(["run", *paths, "--out", str(tmp_path / "real"), "--rpm", "0"]) == 0
+    dry = {p.read_bytes() for p in (tmp_path / "dry").rglob("turn-1.request.json")}
+    first_turns = {body for body in sent_bodies if len(json.loads(body)["contents"]) == 1}
+    assert dry and dry == first_turns
+
+
+def test_dry_run_previews_later_turns_with_a_marked_placeholder(tmp_path: Path) -> None:
+    recipe = str(RECIPES / "photosynthesis.yaml")
+    assert cli.main(["run", recipe, "--dry-run", "--out", str(tmp_path)]) == 0
+    folder = tmp_path / "photosynthesis" / "default"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "turn-1.request.json",
+        "turn-2.request.preview.json",
+    ]
+    preview = json.loads((folder / "turn-2.request.preview.json").read_bytes())
+    assert [c["role"] for c in preview["contents"]] == ["user", "model", "user"]
+    assert "dry-run placeholder" in preview["contents"][1]["parts"][0]["text"]
+
+
+def test_a_run_writes_images_text_and_manifest(
+    tmp_path: Path, simulator_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipe = write_recipe(tmp_path, "kite", IMAGE_RECIPE)
+    assert cli.main(["run", str(recipe), "--out", str(tmp_path / "out")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("PASS kite [default] 1 image -> ")
+    assert lines[-1].startswith("1 run: 1 passed, 0 failed; 1 image and manifests in ")
+    assert lines[-1].endswith("out")
+    folder = tmp_path / "out" / "kite" / "default"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "manifest.json",
+        "turn-1-1.png",
+        "turn-1.txt",
+    ]
+    [manifest] = manifests(tmp_path / "out")
+    assert manifest["recipe"]["path"] == str(recipe)
+    assert manifest["turns"][0]["outputs"]["images"][0]["file"] == "turn-1-1.png"
+
+
+def test_matrix_run_ids_become_safe_folder_names(tmp_path: Path) -> None:
+    recipe = str(RECIPES / "style-matrix.yaml")
+    assert cli.main(["run", recipe, "--dry-run", "--out", str(tmp_path)]) == 0
+    folders = sorted(p.name for p in (tmp_path / "style-matrix").iterdir())
+    assert len(folders) == 4
+    assert not any(":" in name or " " in name for name in folders)
+
+
+def test_exit_code_1_when_a_run_fails(
+    tmp_path: Path, simulator_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = IMAGE_RECIPE.replace('"{{ subject }}"', '"{{ subject }} [[finish:NO_IMAGE]]"')
+    recipe = write_recipe(tmp_path, "refused", body)
+    assert cli.main(["run", str(recipe), "--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL refused [default] turn 1: finishReason NO_IMAGE" in out
+
+
+def test_exit_code_2_for_an_invalid_recipe_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipe = write_recipe(tmp_path, "broken", "model: gemini-3-pro-image-preview\nturns: []\n")
+    assert cli.main(["run", str(recipe), "--simulate", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml" in err and "Traceback" not in err
+
+
+def test_exit_code_2_for_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["run", "recipes", "--concurrency", "0"])
+    assert exited.value.code == 2
+    assert "--concurrency" in capsys.readouterr().err
+
+
+def test_a_missing_key_names_the_variable_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("MY_KEY", raising=False)
+    recipe = str(RECIPES / "sunset.yaml")
+    assert cli.main(["run", recipe, "--api-key-env", "MY_KEY", "--out", str(tmp_path)]) == 2
+    assert "MY_KEY" in capsys.readouterr().err
+    assert not tmp_path.joinpath("sunset").exists()
+
+
+def test_the_key_never_appears_in_outputs_or_console(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wisdomgate.simulator import SimulatorConfig, run_simulator
+
+    sentinel = "sentinel-KEY-7f3a9c1e5b2d"
+    monkeypatch.setenv("SENTINEL_KEY", sentinel)
+    ok = write_recipe(tmp_path, "ok", IMAGE_RECIPE)
+    blocked = write_recipe(tmp_path, "blocked", IMAGE_RECIPE.replace('}}"', '}} [[block:SAFETY]]"'))
+    out = tmp_path / "out"
+    with run_simulator(SimulatorConfig(accept_any_key=True)) as base_url:
+        args = ["run", str(ok), str(blocked), "--out", str(out), "--base-url", base_url]
+        assert cli.main([*args, "--api-key-env", "SENTINEL_KEY"]) == 1
+    console = capsys.readouterr()
+    assert sentinel not in console.out + console.err
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and not any(sentinel.encode() in p.read_bytes() for p in files)
+
+
+def test_only_runs_the_named_recipes(tmp_path: Path) -> None:
+    args = ["run", str(RECIPES), "--dry-run", "--out", str(tmp_path), "--only", "sun*"]
+    assert cli.main(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sunset"]
+
+
+def test_only_with_no_match_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["run", str(RECIPES), "--dry-run", "--out", str(tmp_path), "--only", "nope"]
+    assert cli.main(args) == 2
+    assert "no recipe matches --only 'nope'" in capsys.readouterr().err
+
+
+def test_var_on_the_command_line_wins_over_vars(tmp_path: Path) -> None:
+    recipe = write_recipe(tmp_path, "kite", IMAGE_RECIPE)
+    args = [
+        "run",
+        str(recipe),
+        "--dry-run",
+        "--out",
+        str(tmp_path / "o"),
+        "--var",
+        "subject=a boat",
+    ]
+    assert cli.main(args) == 0
+    body = json.loads((tmp_path / "o" / "kite" / "default" / "turn-1.request.json").read_bytes())
+    assert body["contents"][0]["parts"][0]["text"] == "a boat"
+
+
+def test_var_wins_over_matrix_values(tmp_path: Path) -> None:
+    recipe = str(RECIPES / "style-matrix.yaml")
+    args = ["run", recipe, "--dry-run", "--out", str(tmp_path), "--var", "style=charcoal"]
+    assert cli.main(args) == 0
+    bodies = [json.loads(p.read_bytes()) for p in tmp_path.rglob("turn-1.request.json")]
+    assert bodies and all("charcoal" in b["contents"][0]["parts"][0]["text"] for b in bodies)
+
+
+def test_concurrency_runs_all_cells(tmp_path: Path, simulator_env: str) -> None:
+    recipe = str(RECIPES / "style-matrix.yaml")
+    args = ["run", recipe, "--out", str(tmp_path), "--concurrency", "3", "--rpm", "0"]
+    assert cli.main(args) == 0
+    assert len(manifests(tmp_path)) == 4
+
+
+def test_an_output_path_that_is_a_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.write_text("not a folder", encoding="utf-8")
+    assert cli.main(["run", str(RECIPES / "sunset.yaml"), "--simulate", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "is a file" in err and "Traceback" not in err

@@ -1,0 +1,78 @@
+"""Output folder names, extensions and atomic writes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from wisdomgate.outputs import RunFolder, atomic_write_bytes, image_extension, safe_name
+
+
+def test_safe_name_keeps_names_that_are_already_safe() -> None:
+    assert safe_name("style=watercolour,aspect=1x1") == "style=watercolour,aspect=1x1"
+
+
+@pytest.mark.parametrize("run_id", ["aspect=16:9", "a/b", "two words", "..", "CON", "x" * 300])
+def test_safe_name_maps_unsafe_ids_to_plain_folder_names(run_id: str) -> None:
+    name = safe_name(run_id)
+    assert name.replace("_", "").replace("-", "").replace("=", "").replace(".", "").isalnum()
+    assert len(name) <= 130
+    assert name not in {".", "..", "CON"}
+
+
+def test_safe_name_is_deterministic_and_keeps_similar_ids_apart() -> None:
+    assert safe_name("aspect=16:9") == safe_name("aspect=16:9")
+    assert safe_name("aspect=16:9") != safe_name("aspect=16/9")
+    assert safe_name("aspect=16:9").startswith("aspect=16_9-")
+
+
+@pytest.mark.parametrize(
+    ("mime", "ext"),
+    [("image/png", "png"), ("image/jpeg", "jpg"), ("image/webp", "webp"), ("image/x-foo", "x-foo")],
+)
+def test_image_extension_comes_from_the_mime_type(mime: str, ext: str) -> None:
+    assert image_extension(mime) == ext
+
+
+def test_run_folder_names_images_by_turn_and_index(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path, "recipe", "aspect=16:9")
+    ref = folder.write_image(2, 1, "image/jpeg", b"jpeg bytes")
+    assert ref.file == "turn-2-1.jpg"
+    assert (folder.path / "turn-2-1.jpg").read_bytes() == b"jpeg bytes"
+    assert folder.path.parent == tmp_path / "recipe"
+    assert ref.bytes == len(b"jpeg bytes")
+
+
+def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    atomic_write_bytes(tmp_path / "a" / "file.json", b"{}")
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["file.json"]
+
+
+def test_a_crash_mid_write_keeps_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "manifest.json"
+    target.write_bytes(b"old, complete")
+
+    def crash(handle: int) -> None:
+        raise OSError("disk died")  # after the bytes went to the temp file, before the rename
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk died"):
+        atomic_write_bytes(target, b"new, but the process dies before it is complete")
+    assert target.read_bytes() == b"old, complete"
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+
+
+def test_a_crash_mid_write_of_a_new_file_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_bytes(tmp_path / "turn-1-1.png", b"png")
+    assert list(tmp_path.iterdir()) == []

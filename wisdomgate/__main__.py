@@ -1,0 +1,5 @@
+"""`python -m wisdomgate`: the same as the `wisdomgate` command."""
+
+from wisdomgate.cli import main
+
+raise SystemExit(main())

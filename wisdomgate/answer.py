@@ -1,0 +1,102 @@
+"""What a model answered, read out of a GenerateContentResponse: images, text, finish, usage."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from wisdomgate_api.models import Candidate, Content, GenerateContentResponse, Part
+
+__all__ = ["Answer", "OutputImage"]
+
+
+@dataclass(frozen=True)
+class OutputImage:
+    """One image of the answer, decoded: bytes, MIME type and real pixel size."""
+
+    mime_type: str
+    data: bytes
+    width: int | None  # None when Pillow cannot decode it
+    height: int | None
+    thought: bool  # an interim image of the model's thinking, not part of the answer
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The first candidate of a response (the one whose content goes into the history)."""
+
+    response: GenerateContentResponse
+    candidate: Candidate | None
+    images: tuple[OutputImage, ...]  # every inline image, thought images included, in order
+    text: str  # the non-thought text parts, joined
+
+    @classmethod
+    def from_response(cls, response: GenerateContentResponse) -> Answer:
+        """Decode the first candidate's parts."""
+        candidate = response.candidates[0] if response.candidates else None
+        parts = _parts(candidate.content if candidate else None)
+        images = tuple(image for part in parts if (image := _image(part)) is not None)
+        text = "".join(part.text for part in parts if part.text and not part.thought)
+        return cls(response=response, candidate=candidate, images=images, text=text)
+
+    @property
+    def final_images(self) -> tuple[OutputImage, ...]:
+        """The answer's images without the interim thought images."""
+        return tuple(image for image in self.images if not image.thought)
+
+    @property
+    def content(self) -> Content | None:
+        """The model content exactly as received (what the next turn sends back)."""
+        return self.candidate.content if self.candidate else None
+
+    @property
+    def finish_reason(self) -> str | None:
+        """The candidate's finishReason as a string (open enum: new values pass through)."""
+        reason = self.candidate.finish_reason if self.candidate else None
+        return str(reason) if reason is not None else None
+
+    @property
+    def finish_message(self) -> str | None:
+        """The candidate's finishMessage, if any."""
+        return self.candidate.finish_message if self.candidate else None
+
+    @property
+    def block_reason(self) -> str | None:
+        """promptFeedback.blockReason, set when the prompt itself was blocked."""
+        feedback = self.response.prompt_feedback
+        reason = feedback.block_reason if feedback else None
+        return str(reason) if reason is not None else None
+
+    @property
+    def grounded(self) -> bool:
+        """True when the candidate carries groundingMetadata."""
+        return self.candidate is not None and self.candidate.grounding_metadata is not None
+
+    @property
+    def total_tokens(self) -> int | None:
+        """usageMetadata.totalTokenCount, if reported."""
+        usage = self.response.usage_metadata
+        return usage.total_token_count if usage else None
+
+
+def _parts(content: Content | None) -> list[Part]:
+    return list(content.parts or []) if content else []
+
+
+def _image(part: Part) -> OutputImage | None:
+    blob = part.inline_data
+    if blob is None or blob.data is None or not (blob.mime_type or "").startswith("image/"):
+        return None
+    data = blob.data.to_bytes()
+    width, height = _pixel_size(data)
+    return OutputImage(str(blob.mime_type), data, width, height, bool(part.thought))
+
+
+def _pixel_size(data: bytes) -> tuple[int | None, int | None]:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None, None

@@ -1,0 +1,313 @@
+"""The `wisdomgate` command: run, validate, schema, serve.
+
+Exit codes: 0 every run passed (or nothing needed running), 1 a run failed, 2 an invalid recipe,
+bad usage or missing configuration (argparse's own usage errors exit 2 as well).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import httpx
+
+from wisdomgate import __version__
+from wisdomgate.dryrun import dry_run
+from wisdomgate.errors import RecipeErrors
+from wisdomgate.loader import load_plans, validate_paths
+from wisdomgate.plan import PlannedRun
+from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
+from wisdomgate.redact import Redactor
+from wisdomgate.report import Reporter
+from wisdomgate.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
+from wisdomgate.schema import render_schema
+from wisdomgate_api import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_TIMEOUT,
+    AsyncClient,
+    RetryPolicy,
+    WisdomGateError,
+)
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "open_client"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(WisdomGateError):
+    """A problem with the command line or the environment (exit code 2)."""
+
+
+def open_client(
+    api_key: str, base_url: str | None, timeout: httpx.Timeout, max_attempts: int
+) -> AsyncClient:
+    """The API client `run` uses (a function so that tests can wrap it)."""
+    return AsyncClient(
+        api_key=api_key,
+        base_url=base_url,
+        auth="header",
+        timeout=timeout,
+        retry=RetryPolicy(max_attempts=max_attempts),
+    )
+
+
+def _timeout(seconds: float | None) -> httpx.Timeout:
+    if seconds is None:
+        return DEFAULT_TIMEOUT
+    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_TIMEOUT.connect or seconds))
+
+
+def _requests_per_minute(args: argparse.Namespace) -> float | None:
+    """--rpm; unset means the default against the API and no limit on the simulator."""
+    if args.rpm is None:
+        return None if args.simulate else DEFAULT_REQUESTS_PER_MINUTE
+    return args.rpm or None
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    return key.strip(), value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return number
+
+
+def _positive_float(text: str) -> float:
+    number = _non_negative(text)
+    if number == 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return number
+
+
+def _non_negative(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return number
+
+
+def _add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, help="recipe files or folders")
+    parser.add_argument(
+        "--var",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a template variable (repeatable; wins over vars and matrix values)",
+    )
+    parser.add_argument(
+        "--allow-outside-root",
+        action="store_true",
+        help="let reference images lie outside the folder given on the command line",
+    )
+
+
+def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser("run", help="run recipes and check their expectations")
+    _add_recipe_arguments(run)
+    run.add_argument("--out", type=Path, default=Path("out"), help="output folder (./out)")
+    run.add_argument(
+        "--simulate",
+        action="store_true",
+        help="use the built-in simulator on 127.0.0.1 (no key, no network)",
+    )
+    run.add_argument(
+        "--base-url", help=f"API base URL (default: ${BASE_URL_ENV} or the public one)"
+    )
+    run.add_argument(
+        "--api-key-env",
+        default=API_KEY_ENV,
+        metavar="NAME",
+        help=f"environment variable holding the API key ({API_KEY_ENV})",
+    )
+    run.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_CONCURRENCY,
+        help=f"runs at the same time ({DEFAULT_CONCURRENCY})",
+    )
+    run.add_argument(
+        "--rpm",
+        type=_non_negative,
+        help="requests per minute per model, 0 = no limit"
+        f" (default {DEFAULT_REQUESTS_PER_MINUTE:g}; no limit with --simulate)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=_positive_float,
+        help=f"seconds to wait for one answer (default {DEFAULT_TIMEOUT.read:g})",
+    )
+    run.add_argument(
+        "--max-attempts",
+        type=_positive_int,
+        default=RetryPolicy().max_attempts,
+        help="tries per request, retries on 408/429/5xx included",
+    )
+    run.add_argument(
+        "--only",
+        metavar="NAME[/RUN]",
+        help="run only this recipe, or one run of it (shell wildcards allowed)",
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="write the request bodies (turn-<N>.request.json) instead of sending them",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="wisdomgate", description="Run and check Gemini image recipes (YAML)."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _run_parser(commands)
+    validate = commands.add_parser("validate", help="check recipes without sending anything")
+    _add_recipe_arguments(validate)
+    commands.add_parser("schema", help="print the recipe JSON Schema")
+    serve = commands.add_parser("serve", help="run the simulator (an API look-alike)")
+    from wisdomgate.simulator import add_serve_arguments
+
+    add_serve_arguments(serve)
+    return parser
+
+
+def _load(args: argparse.Namespace) -> list[PlannedRun]:
+    return load_plans(
+        args.paths,
+        cli_vars=dict(args.var),
+        only=args.only,
+        allow_outside_root=args.allow_outside_root,
+    )
+
+
+@contextlib.contextmanager
+def _endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
+    """(key, base URL): the simulator's when --simulate, else from the environment."""
+    if args.simulate:
+        if args.base_url:
+            raise UsageError("--simulate and --base-url exclude each other")
+        from wisdomgate.simulator import SIMULATOR_KEY, SimulatorConfig, run_simulator
+
+        with run_simulator(SimulatorConfig()) as base_url:
+            yield SIMULATOR_KEY, base_url
+        return
+    key = os.environ.get(args.api_key_env, "").strip()
+    if not key:
+        raise UsageError(
+            f"no API key: set the environment variable {args.api_key_env}"
+            " (or use --simulate, or --dry-run)"
+        )
+    yield key, args.base_url or os.environ.get(BASE_URL_ENV) or None
+
+
+async def _run_all(
+    plans: list[PlannedRun], args: argparse.Namespace, key: str, base_url: str | None
+) -> list[RunResult]:
+    redactor = Redactor(key)
+    reporter = Reporter(sys.stdout, redactor)
+    options = RunnerOptions(
+        out_dir=args.out,
+        concurrency=args.concurrency,
+        requests_per_minute=_requests_per_minute(args),
+        redactor=redactor,
+    )
+    timeout = _timeout(args.timeout)
+    async with open_client(key, base_url, timeout, args.max_attempts) as client:
+        runner = Runner(client, options, on_result=reporter.run_finished)
+        results = await runner.run_all(plans)
+    reporter.summary(results, args.out)
+    return results
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a file, not a folder")
+    plans = _load(args)
+    if args.dry_run:
+        Reporter(sys.stdout).dry_run(dry_run(plans, args.out), args.out)
+        return EXIT_OK
+    with _endpoint(args) as (key, base_url):
+        results = asyncio.run(_run_all(plans, args, key, base_url))
+    return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+
+
+def _command_validate(args: argparse.Namespace) -> int:
+    report = validate_paths(
+        args.paths, cli_vars=dict(args.var), allow_outside_root=args.allow_outside_root
+    )
+    for file in report.files:
+        for problem in (*file.errors, *file.warnings):
+            print(problem, file=sys.stderr)
+        if file.ok:
+            runs = f"{file.runs} run{'' if file.runs == 1 else 's'}"
+            print(f"OK {file.path} ({file.name}, {runs}; {file.migration})")
+    problems = len(report.errors)
+    if problems:
+        print(f"{problems} problem(s) in recipes", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_USAGE
+
+
+def _command_serve(args: argparse.Namespace) -> int:
+    from wisdomgate.simulator import config_from_args, serve
+
+    serve(args.host, args.port, config_from_args(args))
+    return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _command_run(args)
+    if args.command == "validate":
+        return _command_validate(args)
+    if args.command == "schema":
+        print(render_schema())
+        return EXIT_OK
+    return _command_serve(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `wisdomgate` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except RecipeErrors as errors:
+        for error in errors.errors:
+            print(error, file=sys.stderr)
+        print(f"{len(errors.errors)} problem(s) in recipes; nothing was sent", file=sys.stderr)
+        return EXIT_USAGE
+    except WisdomGateError as error:
+        print(f"wisdomgate: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`wisdomgate schema | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except OSError as error:
+        print(f"wisdomgate: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("wisdomgate: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,57 @@
+"""`run --dry-run`: write the request bodies a run would send, send nothing.
+
+Turn 1 is written as `turn-1.request.json`: exactly the bytes `run` sends (the same
+`encode_body`). A later turn carries the model's earlier answers, which exist only after sending;
+its body is written as `turn-<N>.request.preview.json`, with each earlier model answer replaced by
+a placeholder Content whose text says so. A preview shows the shape, size and settings of the
+request, never bytes that would be sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from wisdomgate.conversation import Conversation, dry_run_placeholder
+from wisdomgate.outputs import FileRef, RunFolder
+from wisdomgate.plan import PlannedRun
+from wisdomgate_api import encode_body
+
+__all__ = ["DryRunRequest", "DryRunResult", "dry_run"]
+
+
+@dataclass(frozen=True)
+class DryRunRequest:
+    """One request body written by a dry run."""
+
+    turn: int
+    file: FileRef
+    preview: bool  # True when earlier model answers are placeholders
+
+
+@dataclass(frozen=True)
+class DryRunResult:
+    """The request bodies written for one run."""
+
+    plan: PlannedRun
+    folder: Path
+    requests: tuple[DryRunRequest, ...]
+
+
+def dry_run(plans: Sequence[PlannedRun], out_dir: Path) -> list[DryRunResult]:
+    """Write every run's request bodies under out_dir; nothing is sent."""
+    return [_dry_run_one(plan, out_dir) for plan in plans]
+
+
+def _dry_run_one(plan: PlannedRun, out_dir: Path) -> DryRunResult:
+    folder = RunFolder(out_dir, plan.recipe_name, plan.run_id)
+    conversation = Conversation(plan)
+    written = []
+    for turn in plan.turns:
+        request, user = conversation.request_for(turn)
+        preview = turn.number > 1
+        ref = folder.write_request(turn.number, encode_body(request), preview=preview)
+        written.append(DryRunRequest(turn.number, ref, preview))
+        conversation.record(user, dry_run_placeholder(turn.number))
+    return DryRunResult(plan, folder.path, tuple(written))

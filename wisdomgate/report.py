@@ -1,0 +1,72 @@
+"""What the CLI prints: one line per run as it finishes, and a summary with the output folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from wisdomgate.dryrun import DryRunResult
+from wisdomgate.redact import Redactor
+from wisdomgate.runner import RunResult
+
+__all__ = ["Reporter"]
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when it is below it, else as given."""
+    here, resolved = Path.cwd().resolve(), path.resolve()
+    return str(resolved.relative_to(here)) if resolved.is_relative_to(here) else str(path)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class Reporter:
+    """Prints run results to a stream, masking secrets."""
+
+    def __init__(self, stream: TextIO, redactor: Redactor | None = None) -> None:
+        self.stream = stream
+        self.redact: Callable[[str], str] = redactor or Redactor()
+
+    def line(self, text: str) -> None:
+        """Print one line."""
+        print(self.redact(text), file=self.stream, flush=True)
+
+    def run_finished(self, result: RunResult) -> None:
+        """`PASS recipe [run id] 2 images -> folder` or `FAIL recipe [run id] reason`."""
+        plan = result.plan
+        head = f"{'PASS' if result.passed else 'FAIL'} {plan.recipe_name} [{plan.run_id}]"
+        images = _plural(len(result.images), "image")
+        if result.passed:
+            self.line(f"{head} {images} -> {_shown(result.folder)}")
+        else:
+            self.line(f"{head} {result.record.reason} ({images} -> {_shown(result.folder)})")
+
+    def summary(self, results: Sequence[RunResult], out_dir: Path) -> None:
+        """The totals and where the images are."""
+        failed = sum(not result.passed for result in results)
+        images = sum(len(result.images) for result in results)
+        self.line(
+            f"{_plural(len(results), 'run')}: {len(results) - failed} passed, {failed} failed;"
+            f" {_plural(images, 'image')} and manifests in {_shown(out_dir)}"
+        )
+
+    def dry_run(self, results: Sequence[DryRunResult], out_dir: Path) -> None:
+        """Each request body written, then a reminder that nothing was sent."""
+        count = 0
+        for result in results:
+            plan = result.plan
+            for request in result.requests:
+                count += 1
+                kind = "preview, earlier answers are placeholders" if request.preview else "exact"
+                self.line(
+                    f"DRY-RUN {plan.recipe_name} [{plan.run_id}] turn {request.turn}:"
+                    f" {request.file.bytes} bytes ({kind}) -> "
+                    f"{_shown(result.folder / request.file.file)}"
+                )
+        self.line(
+            f"dry run: nothing was sent; {count} request {'body' if count == 1 else 'bodies'} for"
+            f" {_plural(len(results), 'run')} written in {_shown(out_dir)}"
+        )

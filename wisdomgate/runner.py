@@ -1,0 +1,286 @@
+"""Run planned recipes against the API: runs concurrently, turns in order, results on disk.
+
+Runs (recipes and matrix cells) share one client, a concurrency limit and a per-model rate
+limit. Within a run the turns go one after another, each sent with the full history. A run stops
+at the first turn that fails (an API error, a refused or unfinished answer, or a failed
+expectation): later turns would cost money for a run that has already failed, and most of them
+build on the answer that went wrong. They are reported as not run.
+
+After every turn the images and text are written and the manifest is rewritten, atomically, so a
+run that is killed keeps everything it paid for, each turn with the sha256 of the exact request
+body it sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from wisdomgate.answer import Answer
+from wisdomgate.catalog import load_catalog
+from wisdomgate.conversation import Conversation
+from wisdomgate.expectations import check_expectations
+from wisdomgate.manifest import RunRecord, TurnRecord, response_metadata, strip_inline_data
+from wisdomgate.outcomes import OutcomeKind, TurnOutcome, classify_answer, classify_error, not_run
+from wisdomgate.outputs import FileRef, RunFolder
+from wisdomgate.plan import PlannedRun, PlannedTurn
+from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
+from wisdomgate.redact import Redactor
+from wisdomgate_api import WisdomGateError, encode_body
+from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "FolderClashError",
+    "GenerateContentClient",
+    "RunResult",
+    "Runner",
+    "RunnerOptions",
+    "check_folders",
+]
+
+DEFAULT_CONCURRENCY = 4
+
+
+class GenerateContentClient(Protocol):
+    """What the runner needs of a client (wisdomgate_api.AsyncClient has it)."""
+
+    async def generate_content(
+        self, model: str, request: GenerateContentRequest
+    ) -> GenerateContentResponse:
+        """Send one request and return the parsed answer."""
+        ...
+
+
+class FolderClashError(WisdomGateError):
+    """Two runs would write into the same output folder."""
+
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    """How to run: where to write, how many runs at once, how fast per model."""
+
+    out_dir: Path
+    concurrency: int = DEFAULT_CONCURRENCY
+    requests_per_minute: float | None = DEFAULT_REQUESTS_PER_MINUTE  # None: no limit
+    redactor: Redactor = field(default_factory=Redactor)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run: its plan, manifest record and output folder."""
+
+    plan: PlannedRun
+    record: RunRecord
+    folder: Path
+
+    @property
+    def passed(self) -> bool:
+        """True when every turn passed."""
+        return self.record.status == "passed"
+
+    @property
+    def images(self) -> list[Path]:
+        """The answer images written, in turn order."""
+        return [
+            self.folder / image["file"]
+            for turn in self.record.turns
+            for image in turn.images
+            if not image["thought"]
+        ]
+
+
+def check_folders(plans: Sequence[PlannedRun], out_dir: Path) -> None:
+    """FolderClashError when two runs map to one folder (e.g. two recipes with the same name)."""
+    seen: dict[Path, PlannedRun] = {}
+    for plan in plans:
+        folder = RunFolder(out_dir, plan.recipe_name, plan.run_id).path
+        other = seen.setdefault(folder, plan)
+        if other is not plan:
+            raise FolderClashError(
+                f"{plan.recipe_path} ({plan.run_id}) and {other.recipe_path} ({other.run_id})"
+                f" would both write to {folder}; give the recipes different names"
+            )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+class Runner:
+    """Runs plans with one client; `run_all` is the entry point."""
+
+    def __init__(
+        self,
+        client: GenerateContentClient,
+        options: RunnerOptions,
+        *,
+        on_result: Callable[[RunResult], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.options = options
+        self.limiter = RateLimiter(options.requests_per_minute)
+        self.on_result = on_result
+        self._slots = asyncio.Semaphore(max(1, options.concurrency))
+
+    async def run_all(self, plans: Sequence[PlannedRun]) -> list[RunResult]:
+        """Run every plan (up to `concurrency` at a time); results in the plans' order."""
+        check_folders(plans, self.options.out_dir)
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self._run_in_slot(plan)) for plan in plans]
+        except BaseExceptionGroup as failed:
+            # A run only raises for a local failure (disk full, a bug); the other runs are
+            # cancelled and the caller gets that error itself, not a group around it.
+            raise failed.exceptions[0] from None
+        return [task.result() for task in tasks]
+
+    async def _run_in_slot(self, plan: PlannedRun) -> RunResult:
+        async with self._slots:
+            result = await self.run(plan)
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
+
+    async def run(self, plan: PlannedRun) -> RunResult:
+        """Run one plan's turns in order, stopping at the first that fails."""
+        folder = RunFolder(self.options.out_dir, plan.recipe_name, plan.run_id)
+        relative = folder.path.relative_to(self.options.out_dir).as_posix()
+        record = RunRecord(plan, relative, [TurnRecord(t.number) for t in plan.turns], _now())
+        state = _RunState(plan, folder, record, self.options.redactor)
+        started = time.monotonic()
+        failed_at: int | None = None
+        for turn, turn_record in zip(plan.turns, record.turns, strict=True):
+            if failed_at is not None:
+                turn_record.outcome = not_run(failed_at)
+                continue
+            await self._turn(state, turn, turn_record)
+            if turn_record.outcome is None or not turn_record.outcome.passed:
+                failed_at = turn.number
+        record.status = "failed" if failed_at is not None else "passed"
+        if failed_at is not None:
+            outcome = record.turns[failed_at - 1].outcome
+            record.reason = f"turn {failed_at}: {outcome.reason if outcome else 'failed'}"
+        record.finished_at = _now()
+        record.duration_ms = _ms(time.monotonic() - started)
+        state.save()
+        return RunResult(plan, record, folder.path)
+
+    async def _turn(self, state: _RunState, turn: PlannedTurn, record: TurnRecord) -> None:
+        try:
+            request, user = state.conversation.request_for(turn)
+        except (OSError, WisdomGateError) as exc:
+            record.outcome = TurnOutcome(
+                OutcomeKind.INPUT_ERROR, False, f"cannot build request: {exc}"
+            )
+            return
+        body = encode_body(request)
+        record.request_sha256 = hashlib.sha256(body).hexdigest()
+        record.request_bytes = len(body)
+        record.request = strip_inline_data(json.loads(body), state.refs_with_inputs(turn))
+        state.save()  # the request is on disk (with its hash) before it is paid for
+        waited = await self.limiter.acquire(state.plan.model)
+        started = time.monotonic()
+        try:
+            response = await self.client.generate_content(state.plan.model, request)
+        except WisdomGateError as exc:
+            record.outcome = classify_error(exc)
+        else:
+            state.answered(turn, record, response, user)
+        record.timing_ms = {
+            "request": _ms(time.monotonic() - started),
+            "rate_limit_wait": _ms(waited),
+        }
+        state.save()
+
+
+class _RunState:
+    """One run's mutable state: conversation, file references, manifest record."""
+
+    def __init__(
+        self, plan: PlannedRun, folder: RunFolder, record: RunRecord, redactor: Redactor
+    ) -> None:
+        self.plan = plan
+        self.folder = folder
+        self.record = record
+        self.redactor = redactor
+        self.conversation = Conversation(plan)
+        self.refs: dict[str, FileRef] = {}  # sha256 of image bytes -> the file holding them
+        model = load_catalog().get(plan.model)
+        self._dimensions = model.dimensions if model else {}
+
+    def refs_with_inputs(self, turn: PlannedTurn) -> dict[str, FileRef]:
+        """The known files plus this turn's reference images (relative to the run folder)."""
+        for image in turn.images:
+            ref = FileRef(self.folder.reference(image.path), image.sha256, image.size_bytes)
+            self.refs.setdefault(image.sha256, ref)
+        return self.refs
+
+    def known_sizes(self, ratio: str) -> Collection[tuple[int, int]]:
+        """The model's documented pixel sizes for an aspect ratio (catalog)."""
+        return list(self._dimensions.get(ratio, {}).values())
+
+    def answered(
+        self,
+        turn: PlannedTurn,
+        record: TurnRecord,
+        response: GenerateContentResponse,
+        user: Content,
+    ) -> None:
+        """Write the answer's files, judge it, and extend the history when it passed."""
+        try:
+            answer = Answer.from_response(response)
+        except ValueError as exc:  # image data that is not base64
+            record.outcome = classify_error(exc)
+            return
+        self._write_outputs(turn.number, answer, record)
+        record.response = response_metadata(response, self.refs)
+        record.expectations = check_expectations(turn.expect, answer, known_sizes=self.known_sizes)
+        record.outcome = classify_answer(
+            answer,
+            record.expectations,
+            image_expected=_image_expected(turn),
+            expected_finish=turn.expect.finish_reason,
+        )
+        if record.outcome.passed and answer.content is not None:
+            self.conversation.record(user, answer.content)
+
+    def _write_outputs(self, number: int, answer: Answer, record: TurnRecord) -> None:
+        final = thought = 0
+        for image in answer.images:
+            if image.thought:
+                thought += 1
+                ref = self.folder.write_thought_image(number, thought, image.mime_type, image.data)
+            else:
+                final += 1
+                ref = self.folder.write_image(number, final, image.mime_type, image.data)
+            self.refs.setdefault(ref.sha256, ref)
+            entry = {**ref.to_json(), "mimeType": image.mime_type, "thought": image.thought}
+            record.images.append({**entry, "width": image.width, "height": image.height})
+        if answer.text:
+            record.text_file = self.folder.write_text(number, self.redactor(answer.text)).file
+
+    def save(self) -> None:
+        """Rewrite manifest.json atomically."""
+        text = json.dumps(self.record.to_json(), indent=2, ensure_ascii=False) + "\n"
+        self.folder.write("manifest.json", self.redactor(text).encode("utf-8"))
+
+
+def _image_expected(turn: PlannedTurn) -> bool:
+    """An image is expected when the recipe asks for one or for the IMAGE modality."""
+    if turn.expect.images:
+        return True
+    config = turn.generation_config
+    modalities = config.response_modalities if config else None
+    return any(str(modality) == "IMAGE" for modality in modalities or [])
