@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -16,6 +17,25 @@ PngMaker = Callable[..., bytes]
 ResponseMaker = Callable[..., GenerateContentResponse]
 
 
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's key or base URL: behaviour never depends on the shell."""
+    monkeypatch.delenv("WISDOM_GATE_KEY", raising=False)
+    monkeypatch.delenv("WISDOM_GATE_BASE_URL", raising=False)
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """Delays a RetryPolicy asked to sleep (pass `sleep=sleeps.append`): retries never wait."""
+    return []
+
+
+@pytest.fixture
+def sent() -> list[httpx.Request]:
+    """Requests a MockTransport handler recorded."""
+    return []
+
+
 @pytest.fixture(scope="session")
 def simulator_url() -> Iterator[str]:
     """Base URL of one simulator (default config: accepts SIMULATOR_KEY) for the whole session."""
@@ -23,6 +43,18 @@ def simulator_url() -> Iterator[str]:
 
     with run_simulator(SimulatorConfig()) as base_url:
         yield base_url
+
+
+@pytest.fixture(scope="module")
+def sim_client() -> Iterator[httpx.Client]:
+    """httpx on a simulator of the test module's own (fault counters never leak across modules)."""
+    from wisdomgate.simulator import SIMULATOR_KEY, SimulatorConfig, run_simulator
+
+    with (
+        run_simulator(SimulatorConfig()) as url,
+        httpx.Client(base_url=url, headers={"x-goog-api-key": SIMULATOR_KEY}, timeout=60) as http,
+    ):
+        yield http
 
 
 def _png(width: int = 16, height: int = 16, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:

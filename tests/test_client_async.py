@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from wisdomgate_api import (
-    API_KEY_ENV,
     APIConnectionError,
     APIResponse,
     AsyncClient,
@@ -49,16 +48,6 @@ class AsyncChunks(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         self.closed = True
-
-
-@pytest.fixture(autouse=True)
-def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(API_KEY_ENV, raising=False)
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
 
 
 @pytest.fixture

@@ -28,17 +28,6 @@ ANSWER = {"candidates": []}
 STYLES: list[AuthStyle] = ["header", "bearer", "query"]
 
 
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(API_KEY_ENV, raising=False)
-    monkeypatch.delenv(BASE_URL_ENV, raising=False)
-
-
-@pytest.fixture
-def sent() -> list[httpx.Request]:
-    return []
-
-
 @pytest.fixture
 def recording(sent: list[httpx.Request]) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:

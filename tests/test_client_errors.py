@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from wisdomgate_api import (
-    API_KEY_ENV,
     APIStatusError,
     AuthenticationError,
     BadRequestError,
@@ -39,11 +38,6 @@ RPC_STATUS = {
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(API_KEY_ENV, raising=False)
 
 
 def _client(response: httpx.Response) -> Client:

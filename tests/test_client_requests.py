@@ -12,8 +12,6 @@ from pydantic import ValidationError
 from codegen.operations import operations_of
 from tests.schema_strategies import SPEC
 from wisdomgate_api import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
     APIResponse,
     APIResponseValidationError,
     AsyncClient,
@@ -35,17 +33,6 @@ ANSWER = {
     "usageMetadata": {"promptTokenCount": 5, "totalTokenCount": 7},
 }
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(API_KEY_ENV, raising=False)
-    monkeypatch.delenv(BASE_URL_ENV, raising=False)
-
-
-@pytest.fixture
-def sent() -> list[httpx.Request]:
-    return []
 
 
 @pytest.fixture

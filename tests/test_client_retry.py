@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from wisdomgate_api import (
-    API_KEY_ENV,
     RETRY_STATUSES,
     APIConnectionError,
     APIStatusError,
@@ -38,16 +37,6 @@ NOW = 1_700_000_000.0
 QUOTA = "type.googleapis.com/google.rpc.QuotaFailure"
 RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 Serve = Callable[[list[Any]], tuple[Client, list[httpx.Request]]]
-
-
-@pytest.fixture(autouse=True)
-def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(API_KEY_ENV, raising=False)
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
 
 
 @pytest.fixture

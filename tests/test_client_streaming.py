@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from wisdomgate_api import (
-    API_KEY_ENV,
     APIConnectionError,
     APIResponseValidationError,
     Client,
@@ -43,16 +42,6 @@ class Chunks(httpx.SyncByteStream):
 
     def close(self) -> None:
         self.closed = True
-
-
-@pytest.fixture(autouse=True)
-def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(API_KEY_ENV, raising=False)
-
-
-@pytest.fixture
-def sent() -> list[httpx.Request]:
-    return []
 
 
 @pytest.fixture

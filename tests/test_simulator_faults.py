@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -23,28 +22,19 @@ TEXT = "gemini-2.5-flash"
 G3 = "gemini-3-pro-preview"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with (
-        run_simulator(SimulatorConfig()) as url,
-        httpx.Client(base_url=url, headers={"x-goog-api-key": SIMULATOR_KEY}, timeout=60) as http,
-    ):
-        yield http
-
-
 def _body(text: str) -> dict[str, Any]:
     return {"contents": [{"parts": [{"text": text}]}]}
 
 
-def _post(client: httpx.Client, text: str, fault: str, model: str = TEXT) -> httpx.Response:
-    return client.post(
+def _post(sim_client: httpx.Client, text: str, fault: str, model: str = TEXT) -> httpx.Response:
+    return sim_client.post(
         f"/v1beta/models/{model}:generateContent", json=_body(text), headers={FAULT_HEADER: fault}
     )
 
 
-def _stream(client: httpx.Client, text: str, fault: str, *, sse: bool = True) -> httpx.Response:
+def _stream(sim_client: httpx.Client, text: str, fault: str, *, sse: bool = True) -> httpx.Response:
     suffix = "?alt=sse" if sse else ""
-    return client.post(
+    return sim_client.post(
         f"/v1beta/models/{G3}:streamGenerateContent{suffix}",
         json=_body(text),
         headers={FAULT_HEADER: fault},
@@ -56,21 +46,21 @@ def _events(response: httpx.Response) -> list[str]:
 
 
 @pytest.mark.slow
-def test_429_counts_down_per_request(client: httpx.Client) -> None:
-    statuses = [_post(client, "count me", "429;count=2").status_code for _ in range(3)]
+def test_429_counts_down_per_request(sim_client: httpx.Client) -> None:
+    statuses = [_post(sim_client, "count me", "429;count=2").status_code for _ in range(3)]
     assert statuses == [429, 429, 200]
 
 
 @pytest.mark.slow
-def test_429_count_is_per_request(client: httpx.Client) -> None:
-    assert _post(client, "first request", "429").status_code == 429
-    assert _post(client, "second request", "429").status_code == 429
-    assert _post(client, "first request", "429").status_code == 200
+def test_429_count_is_per_request(sim_client: httpx.Client) -> None:
+    assert _post(sim_client, "first request", "429").status_code == 429
+    assert _post(sim_client, "second request", "429").status_code == 429
+    assert _post(sim_client, "first request", "429").status_code == 200
 
 
 @pytest.mark.slow
-def test_429_carries_retry_info_and_retry_after(client: httpx.Client) -> None:
-    response = _post(client, "retry info", "429;retry=2.5")
+def test_429_carries_retry_info_and_retry_after(sim_client: httpx.Client) -> None:
+    response = _post(sim_client, "retry info", "429;retry=2.5")
     error = response.json()["error"]
     assert error["status"] == "RESOURCE_EXHAUSTED"
     assert response.headers["retry-after"] == "3"
@@ -80,8 +70,8 @@ def test_429_carries_retry_info_and_retry_after(client: httpx.Client) -> None:
 
 
 @pytest.mark.slow
-def test_429_daily_quota(client: httpx.Client) -> None:
-    response = _post(client, "daily", "429-daily")
+def test_429_daily_quota(sim_client: httpx.Client) -> None:
+    response = _post(sim_client, "daily", "429-daily")
     error = response.json()["error"]
     [violation] = error["details"][0]["violations"]
     assert response.status_code == 429
@@ -94,54 +84,54 @@ def test_429_daily_quota(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("kind", "status"), [("500", "INTERNAL"), ("503", "UNAVAILABLE"), ("504", "DEADLINE_EXCEEDED")]
 )
-def test_server_errors(client: httpx.Client, kind: str, status: str) -> None:
-    response = _post(client, f"server error {kind}", kind)
+def test_server_errors(sim_client: httpx.Client, kind: str, status: str) -> None:
+    response = _post(sim_client, f"server error {kind}", kind)
     assert response.status_code == int(kind)
     assert response.json()["error"]["status"] == status
 
 
 @pytest.mark.slow
-def test_slow_then_normal_answer(client: httpx.Client) -> None:
-    response = _post(client, "slow", "slow;delay=0.01")
+def test_slow_then_normal_answer(sim_client: httpx.Client) -> None:
+    response = _post(sim_client, "slow", "slow;delay=0.01")
     assert response.status_code == 200 and response.json()["candidates"]
 
 
 @pytest.mark.slow
-def test_drop_cuts_the_connection(client: httpx.Client) -> None:
+def test_drop_cuts_the_connection(sim_client: httpx.Client) -> None:
     with pytest.raises(httpx.RemoteProtocolError):
-        _post(client, "drop me", "drop")
+        _post(sim_client, "drop me", "drop")
 
 
 @pytest.mark.slow
-def test_drop_cuts_a_stream(client: httpx.Client) -> None:
+def test_drop_cuts_a_stream(sim_client: httpx.Client) -> None:
     with pytest.raises(httpx.RemoteProtocolError):
-        _stream(client, "drop my stream", "drop")
+        _stream(sim_client, "drop my stream", "drop")
 
 
 @pytest.mark.slow
-def test_drop_is_bounded(client: httpx.Client) -> None:
+def test_drop_is_bounded(sim_client: httpx.Client) -> None:
     with pytest.raises(httpx.RemoteProtocolError):
-        _post(client, "drop once", "drop;count=1")
-    assert _post(client, "drop once", "drop;count=1").status_code == 200
+        _post(sim_client, "drop once", "drop;count=1")
+    assert _post(sim_client, "drop once", "drop;count=1").status_code == 200
 
 
 @pytest.mark.slow
-def test_truncated_sse_stream_has_no_finish(client: httpx.Client) -> None:
-    response = _stream(client, "truncate", "truncate")
+def test_truncated_sse_stream_has_no_finish(sim_client: httpx.Client) -> None:
+    response = _stream(sim_client, "truncate", "truncate")
     events = _events(response)
     assert response.status_code == 200 and len(events) == 1
     assert "finishReason" not in json.loads(events[0])["candidates"][0]
 
 
 @pytest.mark.slow
-def test_truncated_json_array_stream_is_unterminated(client: httpx.Client) -> None:
-    response = _stream(client, "truncate array", "truncate", sse=False)
+def test_truncated_json_array_stream_is_unterminated(sim_client: httpx.Client) -> None:
+    response = _stream(sim_client, "truncate array", "truncate", sse=False)
     assert response.text.startswith("[") and not response.text.endswith("]")
 
 
 @pytest.mark.slow
-def test_stream_error_chunk_after_200(client: httpx.Client) -> None:
-    response = _stream(client, "error chunk", "stream-error")
+def test_stream_error_chunk_after_200(sim_client: httpx.Client) -> None:
+    response = _stream(sim_client, "error chunk", "stream-error")
     events = _events(response)
     assert response.status_code == 200
     assert "candidates" in json.loads(events[0])
@@ -149,34 +139,34 @@ def test_stream_error_chunk_after_200(client: httpx.Client) -> None:
 
 
 @pytest.mark.slow
-def test_stream_error_does_not_apply_to_plain_calls(client: httpx.Client) -> None:
-    assert _post(client, "plain", "stream-error").status_code == 200
+def test_stream_error_does_not_apply_to_plain_calls(sim_client: httpx.Client) -> None:
+    assert _post(sim_client, "plain", "stream-error").status_code == 200
 
 
 @pytest.mark.slow
-def test_malformed_body(client: httpx.Client) -> None:
-    response = _post(client, "malformed", "malformed")
+def test_malformed_body(sim_client: httpx.Client) -> None:
+    response = _post(sim_client, "malformed", "malformed")
     assert response.status_code == 200
     with pytest.raises(json.JSONDecodeError):
         response.json()
 
 
 @pytest.mark.slow
-def test_malformed_stream_event(client: httpx.Client) -> None:
-    events = _events(_stream(client, "malformed stream", "malformed"))
+def test_malformed_stream_event(sim_client: httpx.Client) -> None:
+    events = _events(_stream(sim_client, "malformed stream", "malformed"))
     with pytest.raises(json.JSONDecodeError):
         json.loads(events[0])
 
 
 @pytest.mark.slow
-def test_model_filter(client: httpx.Client) -> None:
-    assert _post(client, "filtered", f"503;model={G3}").status_code == 200
-    assert _post(client, "filtered", f"503;model={G3}", model=G3).status_code == 503
+def test_model_filter(sim_client: httpx.Client) -> None:
+    assert _post(sim_client, "filtered", f"503;model={G3}").status_code == 200
+    assert _post(sim_client, "filtered", f"503;model={G3}", model=G3).status_code == 503
 
 
 @pytest.mark.slow
-def test_header_with_two_faults(client: httpx.Client) -> None:
-    response = _post(client, "two faults", "slow;delay=0.01, 500")
+def test_header_with_two_faults(sim_client: httpx.Client) -> None:
+    response = _post(sim_client, "two faults", "slow;delay=0.01, 500")
     assert response.status_code == 500
 
 
@@ -213,8 +203,8 @@ def test_rate_is_reproducible_per_seed() -> None:
 
 
 @pytest.mark.slow
-def test_errors_apply_to_list_models(client: httpx.Client) -> None:
-    assert client.get("/v1beta/models", headers={FAULT_HEADER: "503"}).status_code == 503
+def test_errors_apply_to_list_models(sim_client: httpx.Client) -> None:
+    assert sim_client.get("/v1beta/models", headers={FAULT_HEADER: "503"}).status_code == 503
 
 
 def test_parse_full_spec() -> None:

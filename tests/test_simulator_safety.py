@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from wisdomgate.simulator import SIMULATOR_KEY, SimulatorConfig, run_simulator
 from wisdomgate.simulator.triggers import find_triggers, strip_triggers
 
 IMAGE = "gemini-3.1-flash-image-preview"
@@ -18,20 +16,11 @@ TEXT = "gemini-2.5-flash"
 EXAMPLES = Path(__file__).parent / "data" / "recorded"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with (
-        run_simulator(SimulatorConfig()) as url,
-        httpx.Client(base_url=url, headers={"x-goog-api-key": SIMULATOR_KEY}, timeout=60) as http,
-    ):
-        yield http
-
-
-def _generate(client: httpx.Client, model: str, text: str, **config: Any) -> dict[str, Any]:
+def _generate(sim_client: httpx.Client, model: str, text: str, **config: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": text}]}]}
     if config:
         body["generationConfig"] = config
-    response = client.post(f"/v1beta/models/{model}:generateContent", json=body)
+    response = sim_client.post(f"/v1beta/models/{model}:generateContent", json=body)
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()
     return data
@@ -51,79 +40,81 @@ def _example(name: str) -> Any:
 
 
 @pytest.mark.slow
-def test_block_prohibited_content_is_shaped_like_example(client: httpx.Client) -> None:
-    data = _generate(client, IMAGE, "[[block:PROHIBITED_CONTENT]] a picture")
+def test_block_prohibited_content_is_shaped_like_example(sim_client: httpx.Client) -> None:
+    data = _generate(sim_client, IMAGE, "[[block:PROHIBITED_CONTENT]] a picture")
     assert "candidates" not in data
     assert data["promptFeedback"] == {"blockReason": "PROHIBITED_CONTENT"}
     assert _keys(data) == _keys(_example("image-prompt-block.json"))
 
 
 @pytest.mark.slow
-def test_block_safety_lists_ratings(client: httpx.Client) -> None:
-    data = _generate(client, TEXT, "[[block:SAFETY]] something rude")
+def test_block_safety_lists_ratings(sim_client: httpx.Client) -> None:
+    data = _generate(sim_client, TEXT, "[[block:SAFETY]] something rude")
     feedback = data["promptFeedback"]
     assert feedback["blockReason"] == "SAFETY"
     assert _keys(feedback) == _keys(_example("safety-prompt-block.json")["promptFeedback"])
 
 
 @pytest.mark.slow
-def test_block_has_prompt_only_usage(client: httpx.Client) -> None:
-    usage = _generate(client, IMAGE, "[[block:OTHER]]")["usageMetadata"]
+def test_block_has_prompt_only_usage(sim_client: httpx.Client) -> None:
+    usage = _generate(sim_client, IMAGE, "[[block:OTHER]]")["usageMetadata"]
     assert usage["totalTokenCount"] == usage["promptTokenCount"]
     assert "candidatesTokenCount" not in usage
 
 
 @pytest.mark.slow
-def test_finish_no_image_is_shaped_like_example(client: httpx.Client) -> None:
-    data = _generate(client, IMAGE, "[[finish:NO_IMAGE]] a cat")
+def test_finish_no_image_is_shaped_like_example(sim_client: httpx.Client) -> None:
+    data = _generate(sim_client, IMAGE, "[[finish:NO_IMAGE]] a cat")
     assert data["candidates"] == [{"index": 0, "content": {}, "finishReason": "NO_IMAGE"}]
     assert _keys(data) == _keys(_example("image-no-image.json"))
 
 
 @pytest.mark.slow
-def test_finish_image_safety_has_empty_content(client: httpx.Client) -> None:
-    [candidate] = _generate(client, IMAGE, "[[finish:IMAGE_SAFETY]]")["candidates"]
+def test_finish_image_safety_has_empty_content(sim_client: httpx.Client) -> None:
+    [candidate] = _generate(sim_client, IMAGE, "[[finish:IMAGE_SAFETY]]")["candidates"]
     assert candidate["content"] == {} and candidate["finishReason"] == "IMAGE_SAFETY"
 
 
 @pytest.mark.slow
-def test_finish_other(client: httpx.Client) -> None:
-    [candidate] = _generate(client, TEXT, "[[finish:OTHER]]")["candidates"]
+def test_finish_other(sim_client: httpx.Client) -> None:
+    [candidate] = _generate(sim_client, TEXT, "[[finish:OTHER]]")["candidates"]
     assert candidate["finishReason"] == "OTHER" and candidate["content"] == {}
 
 
 @pytest.mark.slow
-def test_finish_safety_marks_blocked_rating(client: httpx.Client) -> None:
-    [candidate] = _generate(client, TEXT, "[[finish:SAFETY]]")["candidates"]
+def test_finish_safety_marks_blocked_rating(sim_client: httpx.Client) -> None:
+    [candidate] = _generate(sim_client, TEXT, "[[finish:SAFETY]]")["candidates"]
     assert any(rating.get("blocked") for rating in candidate["safetyRatings"])
 
 
 @pytest.mark.slow
-def test_finish_max_tokens_truncates_text(client: httpx.Client) -> None:
-    full = _generate(client, TEXT, "explain tides")["candidates"][0]["content"]["parts"][0]["text"]
-    [candidate] = _generate(client, TEXT, "[[finish:MAX_TOKENS]] explain tides")["candidates"]
+def test_finish_max_tokens_truncates_text(sim_client: httpx.Client) -> None:
+    full = _generate(sim_client, TEXT, "explain tides")["candidates"][0]["content"]["parts"][0][
+        "text"
+    ]
+    [candidate] = _generate(sim_client, TEXT, "[[finish:MAX_TOKENS]] explain tides")["candidates"]
     text = candidate["content"]["parts"][0]["text"]
     assert candidate["finishReason"] == "MAX_TOKENS"
     assert 0 < len(text) < len(full)
 
 
 @pytest.mark.slow
-def test_max_tokens_on_image_model_returns_no_image(client: httpx.Client) -> None:
-    [candidate] = _generate(client, IMAGE, "[[finish:MAX_TOKENS]] a cat")["candidates"]
+def test_max_tokens_on_image_model_returns_no_image(sim_client: httpx.Client) -> None:
+    [candidate] = _generate(sim_client, IMAGE, "[[finish:MAX_TOKENS]] a cat")["candidates"]
     assert not any("inlineData" in part for part in candidate["content"]["parts"])
 
 
 @pytest.mark.slow
-def test_max_output_tokens_truncates(client: httpx.Client) -> None:
-    [candidate] = _generate(client, TEXT, "explain tides", maxOutputTokens=3)["candidates"]
+def test_max_output_tokens_truncates(sim_client: httpx.Client) -> None:
+    [candidate] = _generate(sim_client, TEXT, "explain tides", maxOutputTokens=3)["candidates"]
     assert candidate["finishReason"] == "MAX_TOKENS"
     assert len(candidate["content"]["parts"][0]["text"]) <= 12
 
 
 @pytest.mark.slow
-def test_text_only_trigger_on_image_model(client: httpx.Client) -> None:
+def test_text_only_trigger_on_image_model(sim_client: httpx.Client) -> None:
     [candidate] = _generate(
-        client, IMAGE, "[[text-only]] a cat", responseModalities=["TEXT", "IMAGE"]
+        sim_client, IMAGE, "[[text-only]] a cat", responseModalities=["TEXT", "IMAGE"]
     )["candidates"]
     parts = candidate["content"]["parts"]
     assert candidate["finishReason"] == "STOP"
@@ -131,13 +122,13 @@ def test_text_only_trigger_on_image_model(client: httpx.Client) -> None:
 
 
 @pytest.mark.slow
-def test_answer_does_not_echo_triggers(client: httpx.Client) -> None:
-    data = _generate(client, TEXT, "[[finish:STOP]] hello")
+def test_answer_does_not_echo_triggers(sim_client: httpx.Client) -> None:
+    data = _generate(sim_client, TEXT, "[[finish:STOP]] hello")
     assert "[[" not in data["candidates"][0]["content"]["parts"][0]["text"]
 
 
 @pytest.mark.slow
-def test_only_latest_user_turn_is_scanned(client: httpx.Client) -> None:
+def test_only_latest_user_turn_is_scanned(sim_client: httpx.Client) -> None:
     body = {
         "contents": [
             {"role": "user", "parts": [{"text": "[[block:SAFETY]]"}]},
@@ -145,14 +136,14 @@ def test_only_latest_user_turn_is_scanned(client: httpx.Client) -> None:
             {"role": "user", "parts": [{"text": "hello"}]},
         ]
     }
-    data = client.post(f"/v1beta/models/{TEXT}:generateContent", json=body).json()
+    data = sim_client.post(f"/v1beta/models/{TEXT}:generateContent", json=body).json()
     assert "promptFeedback" not in data and data["candidates"][0]["finishReason"] == "STOP"
 
 
 @pytest.mark.slow
-def test_blocked_stream_is_one_chunk(client: httpx.Client) -> None:
+def test_blocked_stream_is_one_chunk(sim_client: httpx.Client) -> None:
     body = {"contents": [{"parts": [{"text": "[[block:PROHIBITED_CONTENT]]"}]}]}
-    response = client.post(f"/v1beta/models/{IMAGE}:streamGenerateContent?alt=sse", json=body)
+    response = sim_client.post(f"/v1beta/models/{IMAGE}:streamGenerateContent?alt=sse", json=body)
     events = [line for line in response.text.split("\r\n") if line.startswith("data: ")]
     assert len(events) == 1
     assert json.loads(events[0][6:])["promptFeedback"]["blockReason"] == "PROHIBITED_CONTENT"
