@@ -133,6 +133,14 @@ def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="use the built-in simulator on 127.0.0.1 (no key, no network)",
     )
     run.add_argument(
+        "--simulate-fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="with --simulate: inject a fault, e.g. '429;count=2' or '503;rate=0.3'"
+        " (repeatable; syntax in docs/simulator.md)",
+    )
+    run.add_argument(
         "--base-url", help=f"API base URL (default: ${BASE_URL_ENV} or the public one)"
     )
     run.add_argument(
@@ -211,9 +219,11 @@ def _endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
             raise UsageError("--simulate and --base-url exclude each other")
         from wisdomgate.simulator import SIMULATOR_KEY, SimulatorConfig, run_simulator
 
-        with run_simulator(SimulatorConfig()) as base_url:
+        with run_simulator(SimulatorConfig(faults=tuple(args.simulate_fault))) as base_url:
             yield SIMULATOR_KEY, base_url
         return
+    if args.simulate_fault:
+        raise UsageError("--simulate-fault needs --simulate")
     key = os.environ.get(args.api_key_env, "").strip()
     if not key:
         raise UsageError(
@@ -266,7 +276,7 @@ def _command_validate(args: argparse.Namespace) -> int:
             print(f"OK {file.path} ({file.name}, {runs}; {file.migration})")
     problems = len(report.errors)
     if problems:
-        print(f"{problems} problem(s) in recipes", file=sys.stderr)
+        print(f"{problems} problem(s) found, nothing was sent", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_USAGE
 
 
@@ -296,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecipeErrors as errors:
         for error in errors.errors:
             print(error, file=sys.stderr)
-        print(f"{len(errors.errors)} problem(s) in recipes; nothing was sent", file=sys.stderr)
+        print(f"{len(errors.errors)} problem(s) found, nothing was sent", file=sys.stderr)
         return EXIT_USAGE
     except WisdomGateError as error:
         print(f"wisdomgate: error: {error}", file=sys.stderr)

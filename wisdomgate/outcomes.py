@@ -8,7 +8,12 @@ from typing import Any
 
 from wisdomgate.answer import Answer
 from wisdomgate.expectations import ExpectationResult
-from wisdomgate_api import APIConnectionError, APIResponseValidationError, APIStatusError
+from wisdomgate_api import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    quota_exhausted,
+)
 
 __all__ = ["OutcomeKind", "TurnOutcome", "classify_answer", "classify_error", "not_run"]
 
@@ -117,10 +122,12 @@ def classify_error(error: Exception) -> TurnOutcome:
     """The outcome of a request that raised (after the client's own retries)."""
     if isinstance(error, APIStatusError):
         status = f" {error.status}" if error.status else ""
+        # a daily or zero quota is never retried: say so, or the user waits and reruns in vain
+        hint = " (daily or zero quota: not retried)" if quota_exhausted(error) else ""
         return TurnOutcome(
             OutcomeKind.API_ERROR,
             False,
-            f"API error: HTTP {error.status_code}{status}: {error.message}",
+            f"API error: HTTP {error.status_code}{status}{hint}: {error.message}",
             http_status=error.status_code,
             error_status=error.status,
             error_message=error.message,

@@ -1,0 +1,134 @@
+"""`wisdomgate run --simulate --simulate-fault`: retries recover, exhausted quotas fail fast."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from wisdomgate import cli
+from wisdomgate_api import AsyncClient, RetryPolicy
+
+pytestmark = pytest.mark.slow
+
+RECIPE = """\
+version: 1
+name: kite
+model: gemini-2.5-flash-image
+config: {responseModalities: [IMAGE], imageConfig: {aspectRatio: "16:9"}}
+turns:
+  - prompt: a red kite over the sea
+    expect: {images: 1, aspect_ratio: "16:9"}
+"""
+
+
+@pytest.fixture
+def recipe(tmp_path: Path) -> Path:
+    path = tmp_path / "kite.yaml"
+    path.write_text(RECIPE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def attempts(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[httpx.Request]:
+    """Every request `run` sends, retries included; backoff sleeps are recorded, not slept."""
+    seen: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> None:
+        seen.append(request)
+
+    async def no_sleep(delay: float) -> None:
+        sleeps.append(delay)
+
+    def open_client(
+        key: str, base_url: str | None, timeout: httpx.Timeout, tries: int
+    ) -> AsyncClient:
+        policy = RetryPolicy(max_attempts=tries, async_sleep=no_sleep)
+        return AsyncClient(
+            api_key=key,
+            base_url=base_url,
+            timeout=timeout,
+            retry=policy,
+            event_hooks={"request": [record]},
+        )
+
+    monkeypatch.setattr(cli, "open_client", open_client)
+    return seen
+
+
+def run(recipe: Path, out: Path, *faults: str) -> int:
+    args = ["run", str(recipe), "--simulate", "--out", str(out)]
+    for fault in faults:
+        args += ["--simulate-fault", fault]
+    return cli.main(args)
+
+
+def manifest(out: Path) -> dict[str, Any]:
+    return json.loads((out / "kite" / "default" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_a_429_storm_is_retried_until_it_passes(
+    recipe: Path, tmp_path: Path, attempts: list[httpx.Request], sleeps: list[float]
+) -> None:
+    assert run(recipe, tmp_path / "out", "429;count=2;retry=3") == cli.EXIT_OK
+    assert len(attempts) == 3
+    assert sleeps == [3.0, 3.0]  # the server's RetryInfo delay, not a guess
+    assert manifest(tmp_path / "out")["status"] == "passed"
+
+
+def test_a_connection_dropped_mid_body_is_retried(
+    recipe: Path, tmp_path: Path, attempts: list[httpx.Request]
+) -> None:
+    assert run(recipe, tmp_path / "out", "drop;count=1") == cli.EXIT_OK
+    assert len(attempts) == 2
+
+
+def test_a_daily_quota_fails_at_once_with_the_reason(
+    recipe: Path, tmp_path: Path, attempts: list[httpx.Request], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(recipe, tmp_path / "out", "429-daily;count=*") == cli.EXIT_FAILED
+    assert len(attempts) == 1
+    assert "daily or zero quota: not retried" in capsys.readouterr().out
+    turn = manifest(tmp_path / "out")["turns"][0]
+    assert turn["outcome"]["http_status"] == 429
+
+
+def test_a_persistent_503_gives_up_after_max_attempts(
+    recipe: Path, tmp_path: Path, attempts: list[httpx.Request]
+) -> None:
+    code = cli.main(
+        [
+            "run",
+            str(recipe),
+            "--simulate",
+            "--simulate-fault",
+            "503;count=*",
+            "--max-attempts",
+            "3",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert code == cli.EXIT_FAILED
+    assert len(attempts) == 3
+    assert manifest(tmp_path / "out")["turns"][0]["outcome"]["http_status"] == 503
+
+
+def test_simulate_fault_without_simulate_is_a_usage_error(
+    recipe: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["run", str(recipe), "--simulate-fault", "500", "--out", str(tmp_path)])
+    assert code == cli.EXIT_USAGE
+    assert "--simulate-fault needs --simulate" in capsys.readouterr().err
+
+
+def test_a_bad_fault_spec_is_a_usage_error_without_traceback(
+    recipe: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(recipe, tmp_path / "out", "teapot") == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "unknown fault kind 'teapot'" in err
+    assert "Traceback" not in err
