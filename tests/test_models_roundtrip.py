@@ -77,3 +77,21 @@ def test_known_enum_values_are_members() -> None:
     candidate = models.Candidate.model_validate({"finishReason": "IMAGE_SAFETY"})
     assert candidate.finish_reason is models.FinishReason.IMAGE_SAFETY
     assert candidate.finish_reason.is_known
+
+
+def enum_schema_names() -> list[str]:
+    return sorted(name for name, schema in SCHEMAS.items() if "enum" in schema)
+
+
+@pytest.mark.parametrize("name", enum_schema_names())
+def test_every_enum_value_in_the_spec_is_a_known_member(name: str) -> None:
+    enum = getattr(models, name)
+    assert [member.value for member in enum] == SCHEMAS[name]["enum"]
+    assert all(enum(value).is_known for value in SCHEMAS[name]["enum"])
+
+
+@pytest.mark.parametrize("name", enum_schema_names())
+def test_every_enum_keeps_a_value_it_does_not_know(name: str) -> None:
+    value = getattr(models, name)("VALUE_ADDED_NEXT_YEAR")
+    assert value == "VALUE_ADDED_NEXT_YEAR"
+    assert not value.is_known
