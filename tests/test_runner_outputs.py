@@ -76,3 +76,13 @@ def test_a_crash_mid_write_of_a_new_file_leaves_nothing(
     with pytest.raises(KeyboardInterrupt):
         atomic_write_bytes(tmp_path / "turn-1-1.png", b"png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_partial_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path, "recipe", "default")
+    folder.write("turn-1.txt", b"kept")
+    leftover = folder.path / ".turn-2-1.png.abc123.tmp"
+    leftover.write_bytes(b"half an image")
+    folder.remove_partial_files()
+    assert not leftover.exists()
+    assert (folder.path / "turn-1.txt").read_bytes() == b"kept"

@@ -133,6 +133,12 @@ def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="use the built-in simulator on 127.0.0.1 (no key, no network)",
     )
     run.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the answers already in --out for turns whose request is unchanged"
+        " (after a crash or a kill: nothing is paid for twice)",
+    )
+    run.add_argument(
         "--simulate-fault",
         action="append",
         default=[],
@@ -243,6 +249,7 @@ async def _run_all(
         concurrency=args.concurrency,
         requests_per_minute=_requests_per_minute(args),
         redactor=redactor,
+        resume=args.resume,
     )
     timeout = _timeout(args.timeout)
     async with open_client(key, base_url, timeout, args.max_attempts) as client:

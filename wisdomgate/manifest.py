@@ -159,6 +159,7 @@ class TurnRecord:
     text_file: str | None = None
     timing_ms: dict[str, int] = field(default_factory=dict)
     expectations: list[ExpectationResult] = field(default_factory=list)
+    reused: bool = False  # answered from disk by --resume, not sent again
 
     @property
     def status(self) -> str:
@@ -177,6 +178,7 @@ class TurnRecord:
             "outcome": self.outcome.to_json() if self.outcome else None,
             "request_sha256": self.request_sha256,
             "request_bytes": self.request_bytes,
+            "reused": self.reused,
             "request": self.request,
             "response": self.response,
             "outputs": {"images": self.images, "text": self.text_file},

@@ -114,6 +114,11 @@ class RunFolder:
     def __init__(self, out_dir: Path, recipe_name: str, run_id: str) -> None:
         self.path = out_dir / safe_name(recipe_name) / safe_name(run_id)
 
+    def remove_partial_files(self) -> None:
+        """Delete temporary files a killed earlier run left behind (SIGKILL skips all cleanup)."""
+        for leftover in self.path.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+
     def write(self, name: str, data: bytes) -> FileRef:
         """Write one file atomically and return its reference."""
         atomic_write_bytes(self.path / name, data)

@@ -48,9 +48,11 @@ class Reporter:
         """The totals and where the images are."""
         failed = sum(not result.passed for result in results)
         images = sum(len(result.images) for result in results)
+        reused = sum(turn.reused for result in results for turn in result.record.turns)
+        again = f"; {_plural(reused, 'answer')} reused from disk, not sent again" if reused else ""
         self.line(
             f"{_plural(len(results), 'run')}: {len(results) - failed} passed, {failed} failed;"
-            f" {_plural(images, 'image')} and manifests in {_shown(out_dir)}"
+            f" {_plural(images, 'image')} and manifests in {_shown(out_dir)}{again}"
         )
 
     def dry_run(self, results: Sequence[DryRunResult], out_dir: Path) -> None:

@@ -33,6 +33,7 @@ from wisdomgate.outputs import FileRef, RunFolder
 from wisdomgate.plan import PlannedRun, PlannedTurn
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.redact import Redactor
+from wisdomgate.resume import PaidAnswer, load_paid_answers, response_file_name
 from wisdomgate_api import WisdomGateError, encode_body
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
@@ -71,6 +72,7 @@ class RunnerOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     requests_per_minute: float | None = DEFAULT_REQUESTS_PER_MINUTE  # None: no limit
     redactor: Redactor = field(default_factory=Redactor)
+    resume: bool = False  # reuse answers already in out_dir for unchanged requests
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,9 @@ class Runner:
         relative = folder.path.relative_to(self.options.out_dir).as_posix()
         record = RunRecord(plan, relative, [TurnRecord(t.number) for t in plan.turns], _now())
         state = _RunState(plan, folder, record, self.options.redactor)
+        folder.remove_partial_files()
+        if self.options.resume:
+            state.paid = load_paid_answers(folder.path)  # before the manifest is rewritten
         started = time.monotonic()
         failed_at: int | None = None
         for turn, turn_record in zip(plan.turns, record.turns, strict=True):
@@ -190,6 +195,13 @@ class Runner:
         record.request_bytes = len(body)
         record.request = strip_inline_data(json.loads(body), state.refs_with_inputs(turn))
         state.save()  # the request is on disk (with its hash) before it is paid for
+        paid = state.paid.get(turn.number)
+        if paid is not None and paid.request_sha256 == record.request_sha256:
+            record.reused = True  # answered by an earlier, interrupted run: not paid twice
+            response = GenerateContentResponse.model_validate(paid.response)
+            state.answered(turn, record, response, user)
+            state.save()
+            return
         waited = await self.limiter.acquire(state.plan.model)
         started = time.monotonic()
         try:
@@ -217,6 +229,7 @@ class _RunState:
         self.redactor = redactor
         self.conversation = Conversation(plan)
         self.refs: dict[str, FileRef] = {}  # sha256 of image bytes -> the file holding them
+        self.paid: dict[int, PaidAnswer] = {}  # answers of an earlier run, for --resume
         model = load_catalog().get(plan.model)
         self._dimensions = model.dimensions if model else {}
 
@@ -245,6 +258,7 @@ class _RunState:
             record.outcome = classify_error(exc)
             return
         self._write_outputs(turn.number, answer, record)
+        self._keep_response(turn.number, record, response)
         record.response = response_metadata(response, self.refs)
         record.expectations = check_expectations(turn.expect, answer, known_sizes=self.known_sizes)
         record.outcome = classify_answer(
@@ -270,6 +284,17 @@ class _RunState:
             record.images.append({**entry, "width": image.width, "height": image.height})
         if answer.text:
             record.text_file = self.folder.write_text(number, self.redactor(answer.text)).file
+
+    def _keep_response(
+        self, number: int, record: TurnRecord, response: GenerateContentResponse
+    ) -> None:
+        """turn-<N>.response.json: the whole answer (images as file references), for --resume."""
+        stored = {
+            "request_sha256": record.request_sha256,
+            "response": strip_inline_data(response.to_wire(), self.refs),
+        }
+        text = json.dumps(stored, indent=2, ensure_ascii=False) + "\n"
+        self.folder.write(response_file_name(number), self.redactor(text).encode("utf-8"))
 
     def save(self) -> None:
         """Rewrite manifest.json atomically."""

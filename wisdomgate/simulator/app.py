@@ -31,6 +31,7 @@ from wisdomgate.simulator.responses import (
     response_id_for,
 )
 from wisdomgate.simulator.signatures import Signer
+from wisdomgate.simulator.triggers import find_triggers
 from wisdomgate.simulator.validation import (
     check_generate_request,
     check_size,
@@ -128,6 +129,9 @@ class Simulator:
             raise errors.model_not_found(name, "generateContent")
         request_hash = hashlib.sha256(f"{info.name}|{gcr.to_json()}".encode()).hexdigest()
         parsed = check_generate_request(gcr, info, self.signer, request_hash)
+        slow = find_triggers(parsed.last_user_text).slow
+        if slow:
+            await asyncio.sleep(slow)
         answer = await run_in_threadpool(plan_answer, parsed)
         ctx = ResponseContext(
             req=parsed,
