@@ -130,6 +130,7 @@ def test_a_run_writes_images_text_and_manifest(
     assert sorted(p.name for p in folder.iterdir()) == [
         "manifest.json",
         "turn-1-1.png",
+        "turn-1.response.json",
         "turn-1.txt",
     ]
     [manifest] = manifests(tmp_path / "out")

@@ -110,7 +110,13 @@ def test_outputs_are_named_by_turn_and_index(
     [result] = run(client, [plan(tmp_path, turn(1, "a"))], tmp_path / "out")
     assert result.folder == tmp_path / "out" / "demo" / "default"
     names = sorted(p.name for p in result.folder.iterdir())
-    assert names == ["manifest.json", "turn-1-1.png", "turn-1-2.png", "turn-1.txt"]
+    assert names == [
+        "manifest.json",
+        "turn-1-1.png",
+        "turn-1-2.png",
+        "turn-1.response.json",
+        "turn-1.txt",
+    ]
     assert (result.folder / "turn-1.txt").read_text(encoding="utf-8") == "two"
     assert (result.folder / "turn-1-2.png").read_bytes() == make_png(8, 8)
 
