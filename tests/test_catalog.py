@@ -21,6 +21,7 @@ from wisdomgate_api import WisdomGateError
 PRO_IMAGE = "gemini-3-pro-image-preview"
 FLASH_31_IMAGE = "gemini-3.1-flash-image-preview"
 FLASH_25_IMAGE = "gemini-2.5-flash-image"
+HARM_CATEGORIES = {"values": ["HARM_CATEGORY_HARASSMENT"], "sources": []}
 TEN_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 
 
@@ -160,8 +161,39 @@ def test_parse_catalog_rejects_mismatched_sizes() -> None:
         "input_token_limit": 1,
         "output_token_limit": 1,
     }
-    with pytest.raises(CatalogError):
-        parse_catalog({"models": [entry]})
+    with pytest.raises(CatalogError, match="sizes"):
+        parse_catalog({"models": [entry], "harm_categories": HARM_CATEGORIES})
+
+
+def test_harm_categories_are_the_gemini_ones(catalog: Catalog) -> None:
+    assert set(catalog.harm_categories) == {
+        "HARM_CATEGORY_HARASSMENT",
+        "HARM_CATEGORY_HATE_SPEECH",
+        "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+        "HARM_CATEGORY_DANGEROUS_CONTENT",
+        "HARM_CATEGORY_CIVIC_INTEGRITY",
+    }
+
+
+def test_harm_categories_are_a_tuple(catalog: Catalog) -> None:
+    assert isinstance(catalog.harm_categories, tuple)
+
+
+def test_harm_categories_name_their_sources() -> None:
+    text = resources.files("wisdomgate").joinpath("data/models.json").read_text("utf-8")
+    data = json.loads(text)
+    assert data["harm_categories"]["sources"]
+    assert set(data["harm_categories"]["sources"]) <= set(data["sources"])
+
+
+def test_parse_catalog_requires_harm_categories() -> None:
+    with pytest.raises(CatalogError, match="harm_categories"):
+        parse_catalog({"models": []})
+
+
+def test_parse_catalog_rejects_other_harm_category_values() -> None:
+    with pytest.raises(CatalogError, match="HarmCategory"):
+        parse_catalog({"models": [], "harm_categories": {"values": ["VIOLENCE"]}})
 
 
 def test_unknown_model_error_message_is_unquoted() -> None:

@@ -146,7 +146,10 @@ def test_stream_chunks_match_spec(client: httpx.Client, registry: Registry, case
 def test_json_array_stream_matches_spec(client: httpx.Client, registry: Registry) -> None:
     model, body = RESPONSE_CASES["text"]
     response = client.post(f"/v1beta/models/{model}:streamGenerateContent", json=body)
-    for chunk in response.json():
+    assert response.status_code == 200, response.text
+    chunks = response.json()
+    assert len(chunks) > 1
+    for chunk in chunks:
         _validate(registry, chunk, "GenerateContentResponse", GenerateContentResponse)
 
 
@@ -181,6 +184,42 @@ def _error_cases(client: httpx.Client) -> dict[str, httpx.Response]:
         "503": _post(client, TEXT, ok, headers={fault: "503"}),
         "504": _post(client, TEXT, ok, headers={fault: "504"}),
         "unknown-method": client.post(f"/v1beta/models/{TEXT}:nope", json=ok),
+        "bad-fault-header": _post(client, TEXT, ok, headers={fault: "bogus"}),
+        "part-oneof": _post(
+            client,
+            TEXT,
+            {
+                "contents": [
+                    {
+                        "parts": [
+                            {"text": "a", "inlineData": {"mimeType": "image/png", "data": "AA=="}}
+                        ]
+                    }
+                ]
+            },
+        ),
+        "palm-category": _post(
+            client,
+            TEXT,
+            {
+                **ok,
+                "safetySettings": [{"category": "HARM_CATEGORY_DEROGATORY", "threshold": "OFF"}],
+            },
+        ),
+        "duplicate-category": _post(
+            client,
+            TEXT,
+            {
+                **ok,
+                "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "OFF"}]
+                * 2,
+            },
+        ),
+        "undecodable-image": _post(
+            client,
+            IMAGE,
+            {"contents": [{"parts": [{"inlineData": {"mimeType": "image/png", "data": "AA=="}}]}]},
+        ),
         "missing-signature": _post(
             client,
             IMAGE,

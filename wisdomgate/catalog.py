@@ -1,4 +1,5 @@
-"""The model catalog: which models exist, their image sizes, token costs and limits.
+"""The model catalog: which models exist, their image sizes, token costs and limits, and the
+safety categories the API accepts.
 
 One data file, `wisdomgate/data/models.json`, is the single source of these values; the simulator
 and the recipe runtime both read it through `load_catalog()`. Its `sources` and `unverified`
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
@@ -109,9 +110,17 @@ class ModelInfo:
 class Catalog:
     """The known models, looked up by name (with or without the `models/` prefix)."""
 
-    def __init__(self, models: list[ModelInfo], *, sources: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        models: list[ModelInfo],
+        *,
+        sources: Mapping[str, str] | None = None,
+        harm_categories: Sequence[str] = (),
+    ):
         self._models = {model.name: model for model in models}
         self.sources: Mapping[str, str] = MappingProxyType(dict(sources or {}))
+        self.harm_categories: tuple[str, ...] = tuple(harm_categories)
+        """safetySettings categories the API accepts, in its order (empty: none is accepted)."""
 
     def get(self, name: str) -> ModelInfo | None:
         """The model, or None when unknown."""
@@ -149,9 +158,17 @@ def parse_catalog(data: Mapping[str, Any]) -> Catalog:
     """Build a Catalog from the data file's JSON object; CatalogError when malformed."""
     try:
         models = [_parse_model(entry) for entry in data["models"]]
+        harm_categories = _parse_harm_categories(data["harm_categories"])
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"malformed model catalog: {exc!r}") from exc
-    return Catalog(models, sources=data.get("sources", {}))
+    return Catalog(models, sources=data.get("sources", {}), harm_categories=harm_categories)
+
+
+def _parse_harm_categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    values = tuple(entry["values"])
+    if not values or not all(isinstance(v, str) and v.startswith("HARM_CATEGORY_") for v in values):
+        raise ValueError(f"harm_categories.values must be HarmCategory names, not {values!r}")
+    return values
 
 
 def _parse_model(entry: Mapping[str, Any]) -> ModelInfo:

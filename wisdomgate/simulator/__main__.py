@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from wisdomgate.simulator.errors import SimulatorConfigError
 from wisdomgate.simulator.server import add_serve_arguments, config_from_args, serve
 
 
@@ -12,7 +13,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m wisdomgate.simulator", description=__doc__)
     add_serve_arguments(parser)
     args = parser.parse_args(argv)
-    serve(args.host, args.port, config_from_args(args))
+    try:
+        config = config_from_args(args)
+    except SimulatorConfigError as exc:
+        parser.error(str(exc))  # a usage error (exit 2), not a traceback
+    serve(args.host, args.port, config)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from wisdomgate.simulator import errors, faults
 from wisdomgate.simulator.answer import plan_answer
 from wisdomgate.simulator.bodies import ASGIAnswer, json_answer, stream_answer
 from wisdomgate.simulator.config import SimulatorConfig
+from wisdomgate.simulator.content_rules import check_part_oneofs
 from wisdomgate.simulator.errors import ApiError
 from wisdomgate.simulator.faults import FaultPlan, FaultState
 from wisdomgate.simulator.models_api import count_tokens, list_models, model_resource
@@ -59,7 +60,7 @@ class Simulator:
 
     async def models(self, request: Request) -> Response:
         """GET /v1beta/models."""
-        await self._prelude(request, model="", streaming=False)
+        await self._prelude(request, model="", streaming=False, limit=_DEFAULT_LIMIT)
         page = list_models(self.catalog, request.query_params)
         return JSONResponse(page)
 
@@ -67,7 +68,7 @@ class Simulator:
         """GET /v1beta/models/{model} and POST /v1beta/models/{model}:{method}."""
         name, _, method = request.path_params["name"].partition(":")
         if request.method == "GET" and not method:
-            await self._prelude(request, model=name, streaming=False)
+            await self._prelude(request, model=name, streaming=False, limit=_DEFAULT_LIMIT)
             info = self.catalog.get(name)
             if info is None:
                 raise errors.model_not_found(name, "getModel")
@@ -77,25 +78,21 @@ class Simulator:
         streaming = method == "streamGenerateContent"
         info = self.catalog.get(name)
         limit = info.max_request_bytes if info else _DEFAULT_LIMIT
-        plan = await self._prelude(request, model=name, streaming=streaming, limit=limit)
-        body = await request.body()
-        check_size(len(body), limit)
+        plan, body = await self._prelude(request, model=name, streaming=streaming, limit=limit)
         if method == "countTokens":
             return await self._count_tokens(body, name, info)
         return await self._generate(request, body, name, info, plan, streaming)
 
     async def _prelude(
-        self, request: Request, *, model: str, streaming: bool, limit: int | None = None
-    ) -> FaultPlan:
-        """Key check, announced size, latency and error faults, shared by every route."""
+        self, request: Request, *, model: str, streaming: bool, limit: int
+    ) -> tuple[FaultPlan, bytes]:
+        """Key check, body within the size limit, latency and error faults, for every route."""
         self._authenticate(request)
-        declared = request.headers.get("content-length", "")
-        if limit is not None and declared.isdigit():
-            check_size(int(declared), limit)  # refused before the body is read into memory
-        specs = faults.parse_header(request.headers.get(faults.FAULT_HEADER))
+        specs = faults.header_faults(request.headers.get(faults.FAULT_HEADER))
+        body = await _read_body(request, limit)
         plan = self.fault_state.plan(
             specs + self.config.fault_specs,
-            request_hash=await _fault_key(request),
+            request_hash=_fault_key(request, body),
             model=model,
             streaming=streaming,
         )
@@ -105,7 +102,7 @@ class Simulator:
         if plan.error is not None:
             request.state.wisdomgate_fault = plan.error.kind
             raise plan.error.error(model or "models")
-        return plan
+        return plan, body
 
     def _authenticate(self, request: Request) -> None:
         key = _presented_key(request)
@@ -125,10 +122,13 @@ class Simulator:
     ) -> ASGIAnswer:
         parsed_json = parse_body(body)
         gcr = parse_model(GenerateContentRequest, parsed_json, "GenerateContentRequest")
+        check_part_oneofs(parsed_json)
         if info is None:
             raise errors.model_not_found(name, "generateContent")
         request_hash = hashlib.sha256(f"{info.name}|{gcr.to_json()}".encode()).hexdigest()
-        parsed = check_generate_request(gcr, info, self.signer, request_hash)
+        parsed = check_generate_request(
+            gcr, info, self.signer, request_hash, harm_categories=self.catalog.harm_categories
+        )
         slow = find_triggers(parsed.last_user_text).slow
         if slow:
             await asyncio.sleep(slow)
@@ -145,7 +145,9 @@ class Simulator:
         return json_answer(build_response(ctx), plan.body)
 
     async def _count_tokens(self, body: bytes, name: str, info: ModelInfo | None) -> Response:
-        request = parse_model(CountTokensRequest, parse_body(body), "CountTokensRequest")
+        parsed_json = parse_body(body)
+        request = parse_model(CountTokensRequest, parsed_json, "CountTokensRequest")
+        check_part_oneofs(parsed_json)
         if info is None:
             raise errors.model_not_found(name, "countTokens")
         return JSONResponse(count_tokens(request, info))
@@ -196,10 +198,22 @@ def _presented_key(request: Request) -> str | None:
     return next((key.strip() for key in candidates if key and key.strip()), None)
 
 
-async def _fault_key(request: Request) -> str:
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body; 400 as soon as it is announced or grows larger than limit bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit():
+        check_size(int(declared), limit)  # refused before anything is read
+    # A chunked body announces no size, so count while reading: never hold more than the limit.
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        check_size(len(body), limit)
+    return bytes(body)
+
+
+def _fault_key(request: Request, body: bytes) -> str:
     """Request identity for fault counters: method, path, query without the key, body."""
     query = sorted((k, v) for k, v in request.query_params.multi_items() if k != "key")
-    body = await request.body()
     text = f"{request.method}|{request.url.path}|{query}|".encode()
     return hashlib.sha256(text + body).hexdigest()
 

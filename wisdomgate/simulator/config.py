@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wisdomgate.catalog import Catalog, load_catalog
-from wisdomgate.simulator.errors import SimulatorConfigError
-from wisdomgate.simulator.faults import FaultSpec
+from wisdomgate.simulator.faults import FaultSpec, check_seconds
 
 __all__ = ["SIMULATOR_KEY", "SimulatorConfig"]
 
@@ -29,8 +28,7 @@ class SimulatorConfig:
         # Strings such as "429;count=2" are parsed once here, so a typo fails at startup.
         parsed = tuple(FaultSpec.parse(f) if isinstance(f, str) else f for f in self.faults)
         object.__setattr__(self, "faults", parsed)
-        if self.latency < 0:
-            raise SimulatorConfigError("latency must be >= 0")
+        check_seconds("latency", self.latency)  # added to every request: keep it bounded too
 
     @property
     def fault_specs(self) -> tuple[FaultSpec, ...]:

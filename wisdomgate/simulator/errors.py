@@ -17,6 +17,7 @@ __all__ = [
     "SimulatorConfigError",
     "SimulatorError",
     "api_key_invalid",
+    "bad_header",
     "bad_request",
     "deadline_exceeded",
     "internal",
@@ -25,6 +26,7 @@ __all__ = [
     "model_not_found",
     "payload_too_large",
     "rate_limited",
+    "unable_to_process_image",
     "unavailable",
 ]
 
@@ -87,6 +89,19 @@ def bad_request(violations: list[tuple[str | None, str]]) -> ApiError:
     message = "\n".join(text for _, text in violations)
     return invalid_argument(
         message, [{"@type": f"{_TYPE}BadRequest", "fieldViolations": field_violations}]
+    )
+
+
+def bad_header(name: str, problem: str) -> ApiError:
+    """400 for a malformed simulator control header (simulator wording)."""
+    return bad_request([(name, f"Invalid value in header '{name}': {problem}")])
+
+
+def unable_to_process_image() -> ApiError:
+    """400 for inline image data that does not decode as an image (the real API's wording)."""
+    return invalid_argument(
+        "Unable to process input image. Please retry or report in"
+        " https://developers.generativeai.google/guide/troubleshooting"
     )
 
 

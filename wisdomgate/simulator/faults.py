@@ -21,27 +21,41 @@ KIND is one of:
 count is kept per fault and per request hash, so a client retrying the same request sees
 the fault `count` times and then succeeds. `rate` fires only for that fraction of attempts,
 decided by a hash of the seed, the request and the attempt number (reproducible).
-`retry` is the RetryInfo delay in seconds for 429 (default 1). `model` limits the fault to
-one model.
+`retry` is the RetryInfo delay in seconds for 429 (default 1). `delay` and `retry` are finite
+and at most 60 s, so a typo cannot hang a client. `model` limits the fault to one model.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final
 
 from wisdomgate.simulator import errors
 from wisdomgate.simulator.errors import ApiError, SimulatorConfigError
 
-__all__ = ["ERROR_KINDS", "FAULT_HEADER", "STREAM_KINDS", "FaultPlan", "FaultSpec", "FaultState"]
+__all__ = [
+    "ERROR_KINDS",
+    "FAULT_HEADER",
+    "MAX_FAULT_SECONDS",
+    "STREAM_KINDS",
+    "FaultPlan",
+    "FaultSpec",
+    "FaultState",
+    "check_seconds",
+    "header_faults",
+    "parse_header",
+]
 
 FAULT_HEADER: Final = "x-wisdomgate-fault"
 ERROR_KINDS: Final = frozenset({"429", "429-daily", "500", "503", "504"})
 BODY_KINDS: Final = frozenset({"drop", "truncate", "stream-error", "malformed"})
 STREAM_KINDS: Final = frozenset({"stream-error"})
 KINDS: Final = ERROR_KINDS | BODY_KINDS | {"slow"}
+MAX_FAULT_SECONDS: Final = 60.0
+"""Upper bound of `delay` and `retry` (the same cap as the [[slow:S]] trigger)."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +96,12 @@ class FaultSpec:
             raise SimulatorConfigError(f"bad fault spec {text!r}: {exc}") from None
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.rate <= 1.0 or self.delay < 0 or self.retry < 0:
-            raise SimulatorConfigError(f"fault {self.kind}: rate must be in [0, 1], times >= 0")
+        if not 0.0 <= self.rate <= 1.0:  # also false for nan
+            raise SimulatorConfigError(
+                f"fault {self.kind}: rate must be in [0, 1], not {self.rate}"
+            )
+        for name in ("delay", "retry"):
+            check_seconds(f"fault {self.kind}: {name}", getattr(self, name))
 
     def error(self, model: str) -> ApiError:
         """The error answer of an error kind (429, 429-daily, 500, 503, 504)."""
@@ -94,11 +112,28 @@ class FaultSpec:
         )()
 
 
+def check_seconds(what: str, seconds: float) -> None:
+    """SimulatorConfigError unless seconds is finite and within [0, MAX_FAULT_SECONDS]."""
+    if not 0.0 <= seconds <= MAX_FAULT_SECONDS:  # also false for nan (and inf is > 60)
+        raise SimulatorConfigError(
+            f"{what} must be a finite number of seconds from 0 to {MAX_FAULT_SECONDS:g},"
+            f" not {seconds!r}"
+        )
+
+
 def parse_header(value: str | None) -> tuple[FaultSpec, ...]:
     """The faults named in an `x-wisdomgate-fault` header (comma separated)."""
     if not value:
         return ()
     return tuple(FaultSpec.parse(part) for part in value.split(",") if part.strip())
+
+
+def header_faults(value: str | None) -> tuple[FaultSpec, ...]:
+    """parse_header for a request: a malformed header is the client's error (400), not ours."""
+    try:
+        return parse_header(value)
+    except SimulatorConfigError as exc:
+        raise errors.bad_header(FAULT_HEADER, str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -111,13 +146,19 @@ class FaultPlan:
 
 
 class FaultState:
-    """Per-server fault counters, keyed by fault and request hash (thread-safe)."""
+    """Per-server fault counters, keyed by fault and request hash (thread-safe, bounded LRU)."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, *, max_keys: int = 4096) -> None:
         self._seed = seed
-        self._attempts: dict[tuple[str, str], int] = {}
-        self._fired: dict[tuple[str, str], int] = {}
+        self._max_keys = max_keys
+        # (attempts, fired) per key. Every distinct request adds a key, so a long-running server
+        # forgets the least recently used ones; a forgotten request just starts counting again.
+        self._counts: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """How many (fault, request) counters are kept."""
+        return len(self._counts)
 
     def plan(
         self, specs: tuple[FaultSpec, ...], *, request_hash: str, model: str, streaming: bool
@@ -142,15 +183,14 @@ class FaultState:
     def _fires(self, spec: FaultSpec, request_hash: str) -> bool:
         key = (repr(spec), request_hash)
         with self._lock:
-            attempt = self._attempts.get(key, 0)
-            self._attempts[key] = attempt + 1
-            fired = self._fired.get(key, 0)
-            if spec.count is not None and fired >= spec.count:
-                return False
-            if spec.rate < 1.0 and self._draw(key, attempt) >= spec.rate:
-                return False
-            self._fired[key] = fired + 1
-            return True
+            attempt, fired = self._counts.pop(key, (0, 0))
+            fires = (spec.count is None or fired < spec.count) and (
+                spec.rate >= 1.0 or self._draw(key, attempt) < spec.rate
+            )
+            self._counts[key] = (attempt + 1, fired + int(fires))  # re-inserted: most recently used
+            if len(self._counts) > self._max_keys:
+                self._counts.popitem(last=False)
+            return fires
 
     def _draw(self, key: tuple[str, str], attempt: int) -> float:
         digest = hashlib.sha256(f"{self._seed}|{key[0]}|{key[1]}|{attempt}".encode()).digest()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
-__all__ = ["aspect_of", "render_png"]
+__all__ = ["aspect_of", "decodes", "render_png"]
 
 _CANVAS = 256  # longest side of the drawing canvas
 _PALETTE_COLOURS = 64
@@ -45,6 +45,21 @@ def aspect_of(data: bytes) -> float | None:
     """width / height of an encoded image, or None when it cannot be read."""
     opened = _open(data)
     return None if opened is None else opened.width / opened.height
+
+
+def decodes(data: bytes, mime_type: str) -> bool:
+    """Whether data reads as an image; True for types Pillow cannot check (HEIC, HEIF)."""
+    Image.init()
+    if mime_type.lower() not in Image.MIME.values():
+        return True  # the real API takes HEIC/HEIF: do not refuse what we cannot check
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()  # structure and checksums, without decoding every pixel
+    except Exception:  # Pillow signals bad data with many exception types
+        return False
+    return True
 
 
 class _ByteStream:

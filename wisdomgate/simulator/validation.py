@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from wisdomgate.catalog import ModelInfo
 from wisdomgate.simulator import errors
+from wisdomgate.simulator.content_rules import check_images_decode, check_safety_settings
 from wisdomgate.simulator.errors import ApiError
 from wisdomgate.simulator.request_view import InlineImage, ParsedRequest
 from wisdomgate.simulator.signatures import SignatureCheck, Signer
@@ -74,14 +75,22 @@ def parse_model(cls: type[M], data: dict[str, Any], message_name: str) -> M:
 
 
 def check_generate_request(
-    request: GenerateContentRequest, model: ModelInfo, signer: Signer, request_hash: str
+    request: GenerateContentRequest,
+    model: ModelInfo,
+    signer: Signer,
+    request_hash: str,
+    *,
+    harm_categories: tuple[str, ...],
 ) -> ParsedRequest:
     """Every model-level rule of generateContent; the checked request view."""
     _check_contents(request)
+    check_safety_settings(request, harm_categories)
     images = tuple(decode_blobs(request.contents))
     _check_generation_config(request.generation_config, model)
     _check_history(request, images, model, signer)
     _check_reference_limit(images, model)
+    # Last: the real API only finds out while processing the images, after the request checks.
+    check_images_decode(images)
     return ParsedRequest(model=model, request=request, images=images, request_hash=request_hash)
 
 
