@@ -55,3 +55,41 @@ def test_a_malformed_var_is_a_usage_error() -> None:
 def test_serve_takes_the_simulators_options() -> None:
     args = cli.build_parser().parse_args(["serve", "--port", "0", "--accept-any-key"])
     assert (args.command, args.port, args.accept_any_key) == ("serve", 0, True)
+
+
+def test_schema_prints_exactly_the_committed_file(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    # `wisdomgate schema > schemas/recipe.schema.json` must leave the file unchanged
+    assert cli.main(["schema"]) == 0
+    committed = (RECIPES.parent / "schemas" / "recipe.schema.json").read_bytes()
+    assert capsysbinary.readouterr().out == committed
+
+
+@pytest.mark.parametrize("folder", ["empty", "looks-like.yaml"])
+def test_validate_without_recipe_files_exits_2_as_run_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: str
+) -> None:
+    (tmp_path / folder).mkdir()
+    assert cli.main(["validate", str(tmp_path / folder)]) == 2
+    assert capsys.readouterr().err.startswith(f"no recipe files (*.yaml, *.yml) in {tmp_path}")
+
+
+def test_an_invalid_var_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["validate", str(RECIPES), "--var", "a b=1"]) == 2
+    assert "--var a b: 'a b' is not a variable name" in capsys.readouterr().err
+
+
+def test_validate_prints_an_unused_var_warning_and_passes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["validate", str(RECIPES / "sunset.yaml"), "--var", "typo=1"]) == 0
+    assert "warning: --var typo=1 is used by no template" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", "--port", "99999"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "expected a port number 0..65535, got '99999'" in err and "Traceback" not in err

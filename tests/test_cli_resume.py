@@ -151,3 +151,35 @@ def test_sigkill_mid_run_then_resume_pays_only_for_the_unanswered_turn(
     assert run(write(tmp_path), out, "--resume") == cli.EXIT_OK
     assert len(sent_bodies) == 1  # turn 2 only: turn 1 was paid for by the killed run
     assert [turn["reused"] for turn in manifest(out)["turns"]] == [True, False]
+
+
+def folder_files(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (out / "fox" / "default").iterdir()}
+
+
+def test_a_failed_rerun_leaves_no_file_of_the_earlier_run(tmp_path: Path) -> None:
+    recipe, out = write(tmp_path), tmp_path / "out"
+    assert run(recipe, out) == cli.EXIT_OK
+    failing = ("--simulate-fault", "503;count=*", "--max-attempts", "1")
+    assert run(recipe, out, *failing) == cli.EXIT_FAILED
+    assert list(folder_files(out)) == ["manifest.json"]
+    assert [turn["status"] for turn in manifest(out)["turns"]] == ["failed", "not_run"]
+
+
+def test_resume_writes_the_reused_answers_again_and_drops_stale_files(
+    tmp_path: Path, sent_bodies: list[bytes]
+) -> None:
+    recipe, out = write(tmp_path), tmp_path / "out"
+    assert run(recipe, out) == cli.EXIT_OK
+    before = folder_files(out)
+    folder = out / "fox" / "default"
+    (folder / "turn-1.request.json").write_bytes(b"{}")  # left by a dry run into the same folder
+    (folder / "turn-3.txt").write_bytes(b"a turn the recipe no longer has")
+    (folder / "notes.md").write_bytes(b"the user's own file")
+    sent_bodies.clear()
+    assert run(recipe, out, "--resume") == cli.EXIT_OK
+    assert sent_bodies == []
+    after = folder_files(out)
+    assert set(after) == {*before, "notes.md"}
+    images = [name for name in before if name.endswith(".png")]
+    assert images and all(after[name] == before[name] for name in images)

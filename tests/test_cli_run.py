@@ -11,7 +11,8 @@ import pytest
 
 from wisdomgate import cli
 from wisdomgate.simulator import SIMULATOR_KEY
-from wisdomgate_api import AsyncClient, RetryPolicy
+from wisdomgate_api import AsyncClient, RetryPolicy, encode_body
+from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = ROOT / "recipes"
@@ -254,3 +255,75 @@ def test_an_output_path_that_is_a_file_is_a_usage_error(
     assert cli.main(["run", str(RECIPES / "sunset.yaml"), "--simulate", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "is a file" in err and "Traceback" not in err
+
+
+def test_an_output_path_below_a_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "afile" / "sub"
+    assert cli.main(["run", str(RECIPES / "sunset.yaml"), "--simulate", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: {tmp_path / 'afile'} is a file, not a folder" in err
+
+
+def test_only_with_a_run_that_does_not_exist_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["run", str(RECIPES / "sunset.yaml"), "--dry-run", "--out", str(tmp_path)]
+    assert cli.main([*args, "--only", "sunset/nope"]) == 2
+    assert "no run matches --only 'sunset/nope'; the runs are 'sunset/default'" in (
+        capsys.readouterr().err
+    )
+    assert not list(tmp_path.iterdir())
+
+
+def test_runs_whose_values_differ_only_in_a_slash_get_their_own_folders(tmp_path: Path) -> None:
+    body = "model: gemini-2.5-flash\nmatrix: {a: [x/y, x_y]}\nturns: [{prompt: '{{ a }}'}]\n"
+    recipe = write_recipe(tmp_path, "paths", body)
+    assert cli.main(["run", str(recipe), "--dry-run", "--out", str(tmp_path / "o")]) == 0
+    assert len(list((tmp_path / "o" / "paths").iterdir())) == 2
+
+
+def test_a_decimal_aspect_ratio_is_judged_not_a_crash(
+    tmp_path: Path, simulator_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipe = write_recipe(
+        tmp_path, "odd", IMAGE_RECIPE.replace("{images: 1}", '{aspect_ratio: "16:9.5"}')
+    )
+    assert cli.main(["validate", str(recipe)]) == 0
+    assert cli.main(["run", str(recipe), "--out", str(tmp_path / "out")]) == 1
+    console = capsys.readouterr()
+    assert "FAIL odd [default] turn 1: aspect_ratio: expected '16:9.5'" in console.out
+    assert "Traceback" not in console.err
+
+
+class BuggyClient(AsyncClient):
+    """Raises an unexpected exception, as a bug in wisdomgate would, for prompts with "bug"."""
+
+    async def generate_content(  # type: ignore[override]
+        self, model: str, body: GenerateContentRequest, **options: Any
+    ) -> GenerateContentResponse:
+        if b"bug" in encode_body(body):
+            raise TypeError("a bug in wisdomgate")
+        return await super().generate_content(model, body, **options)
+
+
+def test_an_internal_error_fails_its_run_exits_1_and_the_others_pass(
+    tmp_path: Path,
+    simulator_env: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def open_client(key: str, base_url: str | None, timeout: httpx.Timeout, n: int) -> AsyncClient:
+        return BuggyClient(api_key=key, base_url=base_url, timeout=timeout)
+
+    monkeypatch.setattr(cli, "open_client", open_client)
+    fine = write_recipe(tmp_path, "fine", IMAGE_RECIPE)
+    buggy = write_recipe(tmp_path, "buggy", IMAGE_RECIPE.replace("a kite", "a bug"))
+    assert cli.main(["run", str(fine), str(buggy), "--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "PASS fine [default]" in out
+    assert "FAIL buggy [default] turn 1: internal error: TypeError: a bug in wisdomgate" in out
+    statuses = {m["recipe"]["name"]: m["status"] for m in manifests(tmp_path / "out")}
+    assert statuses == {"fine": "passed", "buggy": "failed"}

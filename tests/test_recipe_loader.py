@@ -510,4 +510,9 @@ def test_recipe_error_text() -> None:
         "recipes/butterfly.yaml:14:18: turns[1].config.imageConfig.imageSize: imageSize '8K' is"
         " not one of 1K, 2K, 4K for gemini-3-pro-image-preview (fix: use one of 1K, 2K, 4K)"
     )
-    assert str(RecipeError("no recipe files")) == "<recipe>: no recipe files"
+
+
+def test_an_error_without_a_file_has_no_location() -> None:
+    assert str(RecipeError("no recipe files", fix="check the path")) == (
+        "no recipe files (fix: check the path)"
+    )

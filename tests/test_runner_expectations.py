@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
 from wisdomgate.answer import Answer
-from wisdomgate.expectations import ExpectationResult, check_expectations
+from wisdomgate.expectations import ExpectationResult, check_expectations, parse_ratio
 from wisdomgate.plan import Expectations
 
 
@@ -111,3 +113,24 @@ def test_describe_names_expected_and_actual(make_response: ResponseMaker) -> Non
     answer = Answer.from_response(make_response(text="t"))
     result = only(check_expectations(Expectations(images=1), answer))
     assert result.describe() == "images: expected 1, got 0"
+
+
+@pytest.mark.parametrize(("ratio", "size"), [("1.5:1", (24, 16)), ("16:9.5", (32, 19))])
+def test_aspect_ratio_may_be_written_with_decimals(
+    make_png: PngMaker, make_response: ResponseMaker, ratio: str, size: tuple[int, int]
+) -> None:
+    answer = Answer.from_response(make_response(images=[make_png(*size)]))
+    assert only(check_expectations(Expectations(aspect_ratio=ratio), answer)).passed
+
+
+@pytest.mark.parametrize(
+    ("text", "ratio"),
+    [("16:9", Fraction(16, 9)), ("1.5:1", Fraction(3, 2)), (" 16 : 9.5 ", Fraction(32, 19))],
+)
+def test_parse_ratio_reads_positive_w_h_exactly(text: str, ratio: Fraction) -> None:
+    assert parse_ratio(text) == ratio
+
+
+@pytest.mark.parametrize("text", ["16:0", "0:1", "0.0:1", "16/9", "a:b", "-1:2", "1e3:1", "16:9:1"])
+def test_parse_ratio_refuses_anything_but_positive_w_h(text: str) -> None:
+    assert parse_ratio(text) is None

@@ -86,3 +86,54 @@ def test_partial_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     folder.remove_partial_files()
     assert not leftover.exists()
     assert (folder.path / "turn-1.txt").read_bytes() == b"kept"
+
+
+def current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_written_files_get_the_usual_mode_not_a_private_one(tmp_path: Path) -> None:
+    atomic_write_bytes(tmp_path / "turn-1-1.png", b"png")
+    mode = (tmp_path / "turn-1-1.png").stat().st_mode & 0o777
+    assert mode == 0o666 & ~current_umask()
+
+
+WRITTEN_BY_WISDOMGATE = [
+    "manifest.json",
+    "turn-1-1.png",
+    "turn-2-3.jpg",
+    "turn-1-thought-1.webp",
+    "turn-1.txt",
+    "turn-12.response.json",
+    "turn-1.request.json",
+    "turn-2.request.preview.json",
+    ".turn-1-1.png.k2j3h4.tmp",
+]
+NOT_WISDOMGATES = ["notes.md", "turn-1-1.png.orig", "turn-one.txt", "manifest.json.bak", "a.png"]
+
+
+def test_previous_outputs_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path, "recipe", "default")
+    folder.path.mkdir(parents=True)
+    for name in WRITTEN_BY_WISDOMGATE + NOT_WISDOMGATES:
+        (folder.path / name).write_bytes(b"x")
+    (folder.path / "turn-3.txt").mkdir()  # a folder, whatever its name, is not an output
+    folder.remove_previous_outputs()
+    assert sorted(p.name for p in folder.path.iterdir()) == sorted([*NOT_WISDOMGATES, "turn-3.txt"])
+
+
+def test_a_dry_run_removes_only_earlier_request_bodies(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path, "recipe", "default")
+    folder.path.mkdir(parents=True)
+    for name in WRITTEN_BY_WISDOMGATE:
+        (folder.path / name).write_bytes(b"x")
+    folder.remove_previous_outputs(requests_only=True)
+    assert not list(folder.path.glob("*.request*.json"))
+    assert (folder.path / "turn-1-1.png").exists() and (folder.path / "manifest.json").exists()
+
+
+def test_an_unknown_image_type_gets_an_extension_without_dots() -> None:
+    assert image_extension("image/vnd.ms-photo") == "vnd_ms-photo"

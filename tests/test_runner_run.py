@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
-from wisdomgate.manifest import restore_inline_data
+from wisdomgate.manifest import expand_request
 from wisdomgate.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.runner import FolderClashError, Runner, RunnerOptions, RunResult
 from wisdomgate_api import BadRequestError, encode_body
@@ -166,23 +166,23 @@ def test_image_data_is_never_inline_in_the_manifest(
     text = (result.folder / "manifest.json").read_text(encoding="utf-8")
     for data in (png, reference.read_bytes()):
         assert base64.b64encode(data).decode()[:40] not in text
-    contents = json.loads(text)["turns"][1]["request"]["contents"]
-    user_image = contents[0]["parts"][1]["inlineData"]["data"]
-    model_image = contents[1]["parts"][0]["inlineData"]["data"]
+    turns = json.loads(text)["turns"]
+    user_image = turns[1]["request"]["contents"][0]["parts"][1]["inlineData"]["data"]
+    model_image = turns[0]["response"]["content"]["parts"][0]["inlineData"]["data"]
     assert (result.folder / user_image["file"]).resolve() == reference.resolve()
     assert model_image["file"] == "turn-1-1.png"
 
 
-def test_the_manifest_holds_enough_to_rebuild_each_request_exactly(
+def test_the_run_folder_holds_enough_to_rebuild_each_request_exactly(
     tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
 ) -> None:
-    # What a later --resume needs: the request, image files restored, hashes to the bytes sent.
+    # The manifest's request, with the answers and images it refers to, hashes to the bytes sent.
     first = make_response(images=[make_png()], text="t", signature="c2lnLTE=")
     client = ScriptedClient([first, make_response(images=[make_png()])])
     [result] = run(client, [plan(tmp_path, turn(1, "a"), turn(2, "b"))], tmp_path / "out")
     for number, body in enumerate(client.bodies):
         saved = manifest(result)["turns"][number]
-        restored = restore_inline_data(saved["request"], result.folder)
+        restored = expand_request(saved["request"], result.folder)
         rebuilt = encode_body(GenerateContentRequest.model_validate(restored))
         assert rebuilt == body
         assert hashlib.sha256(rebuilt).hexdigest() == saved["request_sha256"]
@@ -284,3 +284,36 @@ def test_a_reference_image_changed_since_validation_is_not_sent(
     assert client.bodies == []
     assert result.record.reason.startswith("turn 1: cannot build request:")
     assert "changed since the recipe was validated" in result.record.reason
+
+
+def test_a_reference_image_deleted_since_validation_is_named_with_a_fix(
+    tmp_path: Path, make_png: PngMaker
+) -> None:
+    reference = tmp_path / "ref.png"
+    image = ImageInput(reference, "image/png", _sha256(make_png()), 10)  # validated, then deleted
+    client = ScriptedClient([])
+    [result] = run(
+        client,
+        [plan(tmp_path, PlannedTurn(1, "a", (image,), None, Expectations()))],
+        tmp_path / "out",
+    )
+    assert client.bodies == []
+    reason = result.record.reason
+    assert reason.startswith(f"turn 1: cannot build request: reference image {reference} ")
+    assert "put the file back, or change the recipe's images" in reason
+    assert "[Errno" not in reason
+
+
+def test_images_0_accepts_a_text_only_answer(tmp_path: Path, make_response: ResponseMaker) -> None:
+    # responseModalities [TEXT, IMAGE] alone would expect an image; `images: 0` says none is due
+    client = ScriptedClient([make_response(text="no picture needed")])
+    [result] = run(client, [plan(tmp_path, turn(1, "a", images=0))], tmp_path / "out")
+    assert result.passed
+
+
+def test_without_an_images_expectation_the_image_modality_expects_an_image(
+    tmp_path: Path, make_response: ResponseMaker
+) -> None:
+    client = ScriptedClient([make_response(text="only words")])
+    [result] = run(client, [plan(tmp_path, turn(1, "a"))], tmp_path / "out")
+    assert manifest(result)["turns"][0]["outcome"]["kind"] == "text_only"

@@ -9,11 +9,13 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
 from wisdomgate.api_fields import enum_values
 from wisdomgate.catalog import ModelInfo, UnsupportedImageOptionError, load_catalog
 from wisdomgate.errors import FieldPath, Issue
+from wisdomgate.expectations import ASPECT_TOLERANCE, parse_ratio
 from wisdomgate.issues import did_you_mean, suggestion
 from wisdomgate.plan import Expectations
 from wisdomgate_api.models import FinishReason, GenerationConfig, ResponseModality
@@ -24,7 +26,6 @@ __all__ = [
     "check_reference_images",
     "check_request_size",
     "parse_expectations",
-    "parse_ratio",
 ]
 
 # Plausible model ids that the catalog does not know are accepted (with a warning): new models
@@ -137,14 +138,6 @@ def check_request_size(
         f" {info.name} accepts at most {info.max_request_bytes / 2**20:.1f} MB"
     )
     return [Issue(path, message, "use fewer or smaller images; earlier turns' images count too")]
-
-
-def parse_ratio(text: str) -> float | None:
-    """`16:9` -> 1.777…; None when it is not W:H with positive numbers."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*", text)
-    if not match or not float(match[1]) or not float(match[2]):
-        return None
-    return float(match[1]) / float(match[2])
 
 
 def parse_expectations(
@@ -265,8 +258,8 @@ def _size_consistency(
     # Compared with the configured ratio, not the pixels: documented sizes may be >1% off
     # (2.5 Flash Image's 16:9 is 1344x768) and the expectation check accepts them.
     expected_ratio = parse_ratio(expect.aspect_ratio) if expect.aspect_ratio else None
-    configured = parse_ratio(aspect) or width / height
-    if expected_ratio and abs(configured - expected_ratio) > 0.01 * expected_ratio:
+    configured = parse_ratio(aspect) or Fraction(width, height)
+    if expected_ratio and abs(configured / expected_ratio - 1) > ASPECT_TOLERANCE:
         message = (
             f"aspect_ratio {expect.aspect_ratio} can never match: the config asks for {aspect}"
         )

@@ -259,9 +259,19 @@ async def _run_all(
     return results
 
 
+def _check_out(out: Path) -> None:
+    """--out, or the nearest of its parents that exists, must be a folder (not `afile/sub`)."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise UsageError(
+                    f"--out {out}: {folder} is a file, not a folder; choose another output folder"
+                )
+            return
+
+
 def _command_run(args: argparse.Namespace) -> int:
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out} is a file, not a folder")
+    _check_out(args.out)
     plans = _load(args)
     if args.dry_run:
         Reporter(sys.stdout).dry_run(dry_run(plans, args.out), args.out)
@@ -281,6 +291,8 @@ def _command_validate(args: argparse.Namespace) -> int:
         if file.ok:
             runs = f"{file.runs} run{'' if file.runs == 1 else 's'}"
             print(f"OK {file.path} ({file.name}, {runs}; {file.migration})")
+    for warning in report.general_warnings:
+        print(warning, file=sys.stderr)
     problems = len(report.errors)
     if problems:
         print(f"{problems} problem(s) found, nothing was sent", file=sys.stderr)
@@ -294,13 +306,25 @@ def _command_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_exactly(text: str) -> None:
+    """Print text as UTF-8 bytes, adding and translating no newline (`schema > file` must give
+    the committed file byte for byte)."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # stdout replaced by a text-only stream
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    binary.write(text.encode("utf-8"))
+    binary.flush()
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return _command_run(args)
     if args.command == "validate":
         return _command_validate(args)
     if args.command == "schema":
-        print(render_schema())
+        _write_exactly(render_schema())
         return EXIT_OK
     return _command_serve(args)
 

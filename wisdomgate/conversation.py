@@ -19,14 +19,23 @@ __all__ = ["Conversation", "ReferenceImageChangedError", "dry_run_placeholder", 
 
 
 class ReferenceImageChangedError(WisdomGateError):
-    """A reference image changed on disk after the recipe was validated."""
+    """A reference image changed on disk (or went away) after the recipe was validated."""
 
 
 def _read_image(image: ImageInput) -> bytes:
-    data = Path(image.path).read_bytes()
+    try:
+        data = Path(image.path).read_bytes()
+    except OSError as exc:
+        raise ReferenceImageChangedError(
+            f"reference image {image.path} cannot be read since the recipe was validated"
+            f" ({exc.strerror or exc}); put the file back, or change the recipe's images"
+        ) from exc
     if hashlib.sha256(data).hexdigest() != image.sha256:
         # Sending other bytes than the ones validated (size, type) would break the plan's checks.
-        raise ReferenceImageChangedError(f"{image.path} changed since the recipe was validated")
+        raise ReferenceImageChangedError(
+            f"reference image {image.path} changed since the recipe was validated;"
+            " run again so that the new file is checked"
+        )
     return data
 
 

@@ -5,6 +5,9 @@ Turn 1 is written as `turn-1.request.json`: exactly the bytes `run` sends (the s
 its body is written as `turn-<N>.request.preview.json`, with each earlier model answer replaced by
 a placeholder Content whose text says so. A preview shows the shape, size and settings of the
 request, never bytes that would be sent.
+
+Request bodies an earlier dry run left in the folder are removed first (a recipe that lost a turn
+leaves no stale body behind); a real run's images and manifest are kept, being paid for.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ def dry_run(plans: Sequence[PlannedRun], out_dir: Path) -> list[DryRunResult]:
 
 def _dry_run_one(plan: PlannedRun, out_dir: Path) -> DryRunResult:
     folder = RunFolder(out_dir, plan.recipe_name, plan.run_id)
+    folder.remove_partial_files()
+    folder.remove_previous_outputs(requests_only=True)
     conversation = Conversation(plan)
     written = []
     for turn in plan.turns:

@@ -60,16 +60,19 @@ class RecipeError(WisdomGateError):
 
     @property
     def location(self) -> str:
-        """`file:line:column` (as much of it as is known)."""
-        parts = [str(self.path) if self.path is not None else "<recipe>"]
+        """`file:line:column` (as much of it as is known); "" when no file is involved."""
+        if self.path is None:  # e.g. a --var or an empty folder: no file to point at
+            return ""
+        parts = [str(self.path)]
         parts += [str(n) for n in (self.line, self.column) if n is not None]
         return ":".join(parts)
 
     def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
         level = "warning: " if self.severity == "warning" else ""
         field = f"{self.field}: " if self.field else ""
         fix = f" (fix: {self.fix})" if self.fix else ""
-        return f"{self.location}: {level}{field}{self.message}{fix}"
+        return f"{where}{level}{field}{self.message}{fix}"
 
     def __repr__(self) -> str:
         return f"RecipeError({str(self)!r})"

@@ -11,9 +11,25 @@ from typing import Any
 from wisdomgate.answer import Answer, OutputImage
 from wisdomgate.plan import Expectations
 
-__all__ = ["ASPECT_TOLERANCE", "ExpectationResult", "check_expectations"]
+__all__ = ["ASPECT_TOLERANCE", "ExpectationResult", "check_expectations", "parse_ratio"]
 
 ASPECT_TOLERANCE = 0.01  # the contract: every image within 1% of the expected ratio
+_RATIO = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*")
+
+
+def parse_ratio(text: str) -> Fraction | None:
+    """`16:9` -> Fraction(16, 9), `1.5:1` -> Fraction(3, 2); None unless W:H with W, H > 0.
+
+    The one parser of aspect ratios: validation accepts exactly what the check can judge.
+    """
+    match = _RATIO.fullmatch(text)
+    if match is None:
+        return None
+    # Fraction(str) is exact for decimals ("9.5" is 19/2); float would round.
+    width, height = Fraction(match[1]), Fraction(match[2])
+    if not width or not height:
+        return None
+    return width / height
 
 
 @dataclass(frozen=True)
@@ -90,9 +106,10 @@ def _result(name: str, expected: Any, actual: Any, passed: bool) -> ExpectationR
 def _aspect(
     ratio: str, images: tuple[OutputImage, ...], known: set[tuple[int, int]]
 ) -> ExpectationResult:
-    width, _, height = ratio.partition(":")
-    target = Fraction(int(width), int(height))
+    target = parse_ratio(ratio)
     actual = [_ratio_text(image) for image in images]
+    if target is None:  # validation refuses these; a hand-built Expectations may not
+        return _result("aspect_ratio", ratio, actual, False)
 
     def fits(image: OutputImage) -> bool:
         if image.width is None or image.height is None or image.height == 0:

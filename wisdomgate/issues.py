@@ -246,5 +246,7 @@ def _issue(
         return Issue(path, f"missing required key '{loc[-1]}'", f"add `{loc[-1]}: ...`")
     text = msg[0].lower() + msg[1:] if msg else kind
     if kind not in ("missing", "wrong_type") and not isinstance(value, dict | list):
-        text += f", not {value!r}"
+        # as the recipe spells it: `images: true` shows `true`, not Python's True
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)
+        text += f", not {shown}"
     return Issue(path, text, _FIXES.get(kind), at_key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +19,9 @@ from wisdomgate.errors import Issue, RecipeError, RecipeErrors, format_field
 from wisdomgate.migrations import migration_message
 from wisdomgate.plan import PlannedRun
 from wisdomgate.planner import RecipeSource, plan_recipe
-from wisdomgate.recipe import RESERVED_VARIABLES, parse_recipe
-from wisdomgate.recipe_yaml import SourceMap, parse_yaml
+from wisdomgate.recipe import parse_recipe
+from wisdomgate.recipe_yaml import SourceMap, YamlTooLargeError, parse_yaml
+from wisdomgate.variables import check_cli_vars, unused_cli_vars
 
 __all__ = [
     "RECIPE_SUFFIXES",
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 RECIPE_SUFFIXES = (".yaml", ".yml")
 MAX_RECIPE_BYTES = 1 << 20  # a recipe is a page of text; anything larger is a wrong file
+_MAX_LISTED = 20  # run ids named in an error; a large matrix would flood the terminal
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class ValidationReport:
     """The reports of every file validated, in file order."""
 
     files: tuple[FileReport, ...]
+    general_warnings: tuple[RecipeError, ...] = ()  # about the command line (an unused --var)
 
     @property
     def ok(self) -> bool:
@@ -73,8 +76,9 @@ class ValidationReport:
 
     @property
     def warnings(self) -> tuple[RecipeError, ...]:
-        """Every warning of every file."""
-        return tuple(warning for report in self.files for warning in report.warnings)
+        """Every warning of every file, then those about the command line."""
+        files = tuple(warning for report in self.files for warning in report.warnings)
+        return files + self.general_warnings
 
 
 def find_recipe_files(paths: Sequence[Path]) -> list[Path]:
@@ -94,14 +98,14 @@ def load_plans(
 ) -> list[PlannedRun]:
     """Every planned run of the recipes in `paths`; RecipeErrors with all problems otherwise.
 
-    `only` selects recipes by name, or runs by `name/run_id` (shell-style wildcards allowed).
+    `only` selects recipes by name, or runs by `name/run_id`: an exact name or id if there is
+    one, else shell-style wildcards. Warnings (an unused --var...) are logged.
     """
-    errors = _check_cli_vars(cli_vars)
+    errors = check_cli_vars(cli_vars)
     found, more = _discover(paths)
     errors += more
     if not found and not errors:
-        shown = ", ".join(str(p) for p in paths)
-        errors.append(RecipeError(f"no recipe files (*.yaml, *.yml) in {shown}"))
+        errors.append(_no_recipe_files(paths))
     results = [_load_file(f, root, cli_vars, allow_outside_root, only) for f, root in found]
     results = [r for r in results if r.selected]
     errors += _duplicate_names(results)
@@ -109,8 +113,12 @@ def load_plans(
         errors += result.errors
         for warning in result.warnings:
             log.warning("%s", warning)
+    for warning in _unused_vars(cli_vars, results):
+        log.warning("%s", warning)
     if only is not None and not results and not errors:
         errors.append(RecipeError(f"no recipe matches --only {only!r}", fix="check the name"))
+    elif only and "/" in only and not errors and not any(r.selected_runs for r in results):
+        errors.append(_no_run_matches(only, results))
     if errors:
         raise RecipeErrors(errors)
     return [plan for result in results for plan in result.plans]
@@ -125,9 +133,12 @@ def validate_paths(
     """Validate every recipe file in `paths` (for `wisdomgate validate`); never raises for bad
     input: every problem is in the report."""
     reports: list[FileReport] = []
-    general = _check_cli_vars(cli_vars)
+    general = check_cli_vars(cli_vars)
     found, missing = _discover(paths)
-    for error in general + missing:
+    general += missing
+    if not found and not general:  # as `run` does: validating nothing is not a success
+        general.append(_no_recipe_files(paths))
+    for error in general:
         path = error.path or Path(".")
         reports.append(FileReport(path, None, None, 0, (error,), (), "format version unknown"))
     results = [_load_file(f, root, cli_vars, allow_outside_root, None) for f, root in found]
@@ -139,15 +150,34 @@ def validate_paths(
                 r.path, r.version, r.name, r.runs, (*r.errors, *extra), r.warnings, r.migration
             )
         )
-    return ValidationReport(tuple(reports))
+    return ValidationReport(tuple(reports), tuple(_unused_vars(cli_vars, results)))
 
 
-def _check_cli_vars(cli_vars: Mapping[str, str]) -> list[RecipeError]:
-    return [
-        RecipeError(f"--var {key}: '{key}' is set by wisdomgate", fix="choose another name")
-        for key in cli_vars
-        if key in RESERVED_VARIABLES
-    ]
+def _no_recipe_files(paths: Sequence[Path]) -> RecipeError:
+    shown = ", ".join(str(p) for p in paths)
+    return RecipeError(f"no recipe files (*.yaml, *.yml) in {shown}", fix="check the path")
+
+
+def _unused_vars(cli_vars: Mapping[str, str], results: Sequence[_FileResult]) -> list[RecipeError]:
+    """Warnings for --var names no recipe uses; none when some recipe could not be planned
+    (its templates were never read, so any --var might be meant for it)."""
+    if any(r.used_variables is None for r in results):
+        return []
+    used = {name for r in results for name in r.used_variables or ()}
+    known = {name for r in results for name in r.known_variables}
+    return unused_cli_vars(cli_vars, used, known)
+
+
+def _no_run_matches(only: str, results: Sequence[_FileResult]) -> RecipeError:
+    """--only NAME/RUN selected recipes but none of their runs: list the runs there are."""
+    ids = [f"'{r.name}/{rid}'" for r in results for rid in r.run_ids]
+    shown = ", ".join(ids[:_MAX_LISTED]) + (
+        f" and {len(ids) - _MAX_LISTED} more" if len(ids) > _MAX_LISTED else ""
+    )
+    return RecipeError(
+        f"no run matches --only {only!r}; the runs are {shown}",
+        fix="use one of these, or a shell wildcard such as 'NAME/*'",
+    )
 
 
 def _discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[RecipeError]]:
@@ -182,6 +212,10 @@ class _FileResult:
     warnings: tuple[RecipeError, ...] = ()
     migration: str = "format version unknown"
     name_line: tuple[int, int] = (1, 1)
+    run_ids: tuple[str, ...] = ()  # every run of the recipe
+    selected_runs: int = 0  # how many of them --only selected
+    used_variables: frozenset[str] | None = None  # None: not planned, so not known
+    known_variables: frozenset[str] = frozenset()
 
 
 def _load_file(
@@ -203,8 +237,8 @@ def _load_file(
     data = parsed.data
     name = data.get("name") if isinstance(data, dict) else None
     result.name = name if isinstance(name, str) else path.stem
-    select_recipe, select_run = _selector(only)
-    if not select_recipe(result.name):
+    recipe_pattern, _, run_pattern = (only or "*").partition("/")
+    if not _name_matches(result.name, recipe_pattern):
         result.selected = False
         return result
     issues = [issue for _, _, issue in parsed.problems]
@@ -216,11 +250,18 @@ def _load_file(
         source = RecipeSource(
             recipe, result.name, path, root, hashlib.sha256(data_bytes).hexdigest()
         )
-        plans, found, result.runs = plan_recipe(
-            source, cli_vars=cli_vars, allow_outside_root=allow_outside_root, select_run=select_run
+        planned = plan_recipe(
+            source,
+            cli_vars=cli_vars,
+            allow_outside_root=allow_outside_root,
+            only_run=run_pattern or None,
         )
-        issues += found
-        result.plans = tuple(plans)
+        issues += planned.issues
+        result.plans = tuple(planned.plans)
+        result.runs, result.run_ids = len(planned.run_ids), tuple(planned.run_ids)
+        result.selected_runs = planned.selected
+        result.used_variables = planned.used_variables
+        result.known_variables = planned.known_variables
     located = _locate(path, parsed.source, issues, parsed.problems)
     result.errors = tuple(e for e in located if e.severity == "error")
     result.warnings = tuple(e for e in located if e.severity == "warning")
@@ -252,11 +293,14 @@ def _syntax_error(path: Path, exc: yaml.MarkedYAMLError) -> RecipeError:
     if exc.context and exc.problem:
         problem = f"{problem} ({exc.context}"
         problem += f" on line {exc.context_mark.line + 1})" if exc.context_mark else ")"
+    kind = "YAML syntax error"
     fix = "check the indentation and quoting here; quote values containing ': ' or ' #'"
-    if "unhashable key" in problem:  # `prompt: {{ x }}` reads as a mapping inside a mapping
+    if isinstance(exc, YamlTooLargeError):  # aliases of aliases ("billion laughs"), not syntax
+        kind, fix = "YAML error", "use fewer aliases of aliases; a recipe needs far fewer values"
+    elif "unhashable key" in problem:  # `prompt: {{ x }}` reads as a mapping inside a mapping
         fix = 'quote values that start with {{, e.g. prompt: "{{ subject }}"'
     return RecipeError(
-        f"YAML syntax error: {problem}",
+        f"{kind}: {problem}",
         path=path,
         line=mark.line + 1 if mark else None,
         column=mark.column + 1 if mark else None,
@@ -286,15 +330,9 @@ def _locate(
     return sorted(errors, key=lambda e: (e.line or 0, e.column or 0))
 
 
-def _selector(only: str | None) -> tuple[Callable[[str], bool], Callable[[str], bool]]:
-    """(recipe filter, run filter) for `--only name` or `--only name/run_id` (wildcards ok)."""
-    if only is None:
-        return (lambda _: True), (lambda _: True)
-    name, _, run = only.partition("/")
-    return (
-        lambda recipe: fnmatch.fnmatchcase(recipe, name),
-        lambda rid: not run or fnmatch.fnmatchcase(rid, run),
-    )
+def _name_matches(name: str, pattern: str) -> bool:
+    """`--only`'s recipe part: the name itself, or a shell wildcard matching it."""
+    return name == pattern or fnmatch.fnmatchcase(name, pattern)
 
 
 def _duplicate_names(results: Sequence[_FileResult]) -> list[RecipeError]:

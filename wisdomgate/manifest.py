@@ -3,6 +3,12 @@
 The manifest is rewritten (atomically) after every turn, so a run killed midway leaves the turns
 it paid for on disk, each with its request hash: enough for a later `--resume` to skip them and to
 rebuild the history (`restore_inline_data` turns the file references back into inline data).
+
+It stays small however long the conversation: a turn's request refers to each earlier answer
+(`{"role": "model", "fromTurn": N, "response": "turn-N.response.json"}`) instead of repeating it,
+and a thought signature (real ones run to hundreds of kilobytes) is kept as its sha256 and
+length. The whole answers, signatures included, are in `turn-<N>.response.json`;
+`expand_request` puts them back.
 """
 
 from __future__ import annotations
@@ -10,16 +16,17 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from wisdomgate import __version__
 from wisdomgate.expectations import ExpectationResult
 from wisdomgate.outcomes import TurnOutcome
-from wisdomgate.outputs import FileRef
+from wisdomgate.outputs import FileRef, response_file_name
 from wisdomgate.plan import PlannedRun
 from wisdomgate_api.models import GenerateContentResponse
 
@@ -28,7 +35,10 @@ __all__ = [
     "GitInfo",
     "RunRecord",
     "TurnRecord",
+    "compact_request",
+    "expand_request",
     "git_info",
+    "hash_signatures",
     "response_metadata",
     "restore_inline_data",
     "strip_inline_data",
@@ -122,6 +132,53 @@ def restore_inline_data(wire: Any, run_dir: Path) -> Any:
     return out
 
 
+def hash_signatures(wire: Any) -> Any:
+    """A copy with every thoughtSignature text replaced by {"sha256", "chars"} of it."""
+    if isinstance(wire, list):
+        return [hash_signatures(item) for item in wire]
+    if not isinstance(wire, dict):
+        return wire
+    out = {key: hash_signatures(value) for key, value in wire.items()}
+    signature = wire.get("thoughtSignature")
+    if isinstance(signature, str):
+        digest = hashlib.sha256(signature.encode("utf-8")).hexdigest()
+        out["thoughtSignature"] = {"sha256": digest, "chars": len(signature)}
+    return out
+
+
+def compact_request(wire: dict[str, Any], answered_turns: Iterable[int]) -> dict[str, Any]:
+    """The manifest form of a request: each earlier model answer in `contents` as a reference to
+    its turn's response file (answered_turns: their turn numbers, in order), signatures hashed."""
+    turns = iter(answered_turns)
+    contents = []
+    for content in wire.get("contents") or []:
+        number = next(turns, None) if _role(content) == "model" else None
+        if number is None:
+            contents.append(content)
+        else:
+            ref = {"role": "model", "fromTurn": number, "response": response_file_name(number)}
+            contents.append(ref)
+    compacted = {**wire, "contents": contents} if "contents" in wire else wire
+    return cast(dict[str, Any], hash_signatures(compacted))
+
+
+def _role(content: Any) -> Any:
+    return content.get("role") if isinstance(content, dict) else None
+
+
+def expand_request(request: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    """The inverse of compact_request and strip_inline_data: the wire request, as sent, from a
+    manifest's `request` and the run folder's response and image files."""
+    contents = []
+    for content in request.get("contents") or []:
+        if isinstance(content, dict) and "fromTurn" in content:
+            stored = json.loads((run_dir / content["response"]).read_text(encoding="utf-8"))
+            content = stored["response"]["candidates"][0]["content"]
+        contents.append(content)
+    expanded = {**request, "contents": contents} if "contents" in request else request
+    return cast(dict[str, Any], restore_inline_data(expanded, run_dir))
+
+
 def response_metadata(
     response: GenerateContentResponse, refs: Mapping[str, FileRef]
 ) -> dict[str, Any]:
@@ -140,7 +197,8 @@ def response_metadata(
         "grounded": "groundingMetadata" in first,
         "groundingMetadata": first.get("groundingMetadata"),
         "candidateCount": len(wire.get("candidates") or []),
-        "content": strip_inline_data(first.get("content"), refs),
+        # the signatures are in turn-<N>.response.json; the manifest keeps their hashes
+        "content": hash_signatures(strip_inline_data(first.get("content"), refs)),
     }
     return {key: value for key, value in meta.items() if value is not None}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -15,7 +17,14 @@ from wisdomgate_api import (
     quota_exhausted,
 )
 
-__all__ = ["OutcomeKind", "TurnOutcome", "classify_answer", "classify_error", "not_run"]
+__all__ = [
+    "OutcomeKind",
+    "TurnOutcome",
+    "classify_answer",
+    "classify_error",
+    "internal_error",
+    "not_run",
+]
 
 _TEXT_LIMIT = 500  # the model's own words in the report; the full text is in turn-<N>.txt
 
@@ -37,6 +46,7 @@ class OutcomeKind(StrEnum):
     INVALID_RESPONSE = "invalid_response"  # a 2xx body that does not parse
     INPUT_ERROR = "input_error"  # the request could not be built (a reference image changed)
     NOT_RUN = "not_run"  # an earlier turn failed
+    INTERNAL_ERROR = "internal_error"  # an unexpected exception in wisdomgate (a bug)
 
 
 _FINISH_KINDS = {
@@ -59,6 +69,7 @@ class TurnOutcome:
     http_status: int | None = None
     error_status: str | None = None
     error_message: str | None = None
+    traceback: str | None = None  # internal errors only: where wisdomgate went wrong
 
     def to_json(self) -> dict[str, Any]:
         """The manifest form (None fields left out)."""
@@ -72,6 +83,7 @@ class TurnOutcome:
             "http_status": self.http_status,
             "error_status": self.error_status,
             "error_message": self.error_message,
+            "traceback": self.traceback,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -148,6 +160,19 @@ def classify_error(error: Exception) -> TurnOutcome:
         )
     return TurnOutcome(
         OutcomeKind.INVALID_RESPONSE, False, f"invalid response: {error}", error_message=str(error)
+    )
+
+
+def internal_error(error: Exception, redact: Callable[[str], str]) -> TurnOutcome:
+    """The outcome of an unexpected exception (a bug): it fails its own run, not the others."""
+    # The key must not leak through an exception's text (a URL, a header): both are redacted.
+    message = redact(f"{type(error).__name__}: {error}")
+    return TurnOutcome(
+        OutcomeKind.INTERNAL_ERROR,
+        False,
+        f"internal error: {message}",
+        error_message=message,
+        traceback=redact("".join(traceback.format_exception(error))),
     )
 
 

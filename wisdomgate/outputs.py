@@ -6,7 +6,12 @@ answer's text, `turn-<N>.request.json` for dry-run request bodies and `manifest.
 
 Every file is written to a temporary file in the same folder and moved into place with
 `os.replace`, so a run that dies (even by SIGKILL) never leaves a half-written file under a final
-name; at worst a `.*.tmp` file remains, which nothing reads.
+name; at worst a `.*.tmp` file remains, which nothing reads. Files get the mode any other program
+would give them (0o666 minus the umask), not mkstemp's private 0o600.
+
+A run starts by removing what an earlier run left in its folder (`remove_previous_outputs`), so
+the folder holds exactly the files its manifest refers to; only names wisdomgate writes are
+removed, never a file someone else put there.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "image_extension",
+    "response_file_name",
     "safe_name",
 ]
 
@@ -44,6 +50,25 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
     f"{p}{i}" for p in ("COM", "LPT") for i in range(10)
 }
 _MAX_NAME = 120  # well under the 255-byte limit of common file systems, hash suffix included
+# Every name wisdomgate writes into a run folder (and nothing else): images (thought images
+# included), texts, kept responses, dry-run request bodies, the manifest, temporary files.
+_REQUEST_NAMES = re.compile(r"turn-[0-9]+\.request(?:\.preview)?\.json")
+_OUTPUT_NAMES = re.compile(
+    r"manifest\.json|turn-[0-9]+\.txt|turn-[0-9]+\.response\.json|\..+\.tmp"
+    r"|turn-[0-9]+-(?:thought-)?[0-9]+\.[A-Za-z0-9_+-]+"  # images; see image_extension
+    rf"|{_REQUEST_NAMES.pattern}"
+)
+
+
+def _file_mode() -> int:
+    """0o666 minus the process umask: the mode open() would give a new file."""
+    # The umask can only be read by setting it; done once, at import, before any thread writes.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
 
 
 def safe_name(text: str) -> str:
@@ -71,7 +96,13 @@ def image_extension(mime_type: str) -> str:
     if mime in _EXTENSIONS:
         return _EXTENSIONS[mime]
     subtype = mime.rpartition("/")[2]
-    return _UNSAFE.sub("_", subtype) or "bin"
+    # no "." in an extension, so that every image name matches _OUTPUT_NAMES
+    return re.sub(r"[^A-Za-z0-9+-]", "_", subtype) or "bin"
+
+
+def response_file_name(turn: int) -> str:
+    """Where turn N's whole answer is kept (image data as file references)."""
+    return f"turn-{turn}.response.json"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -79,6 +110,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp_name, _FILE_MODE)  # mkstemp makes it 0o600: others could not read outputs
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -118,6 +150,19 @@ class RunFolder:
         """Delete temporary files a killed earlier run left behind (SIGKILL skips all cleanup)."""
         for leftover in self.path.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)
+
+    def remove_previous_outputs(self, *, requests_only: bool = False) -> None:
+        """Delete the files an earlier run (or dry run) wrote here, and nothing else.
+
+        Only this folder's own entries whose names wisdomgate writes are removed: not
+        subfolders, not files with other names. requests_only: just dry-run request bodies.
+        """
+        if not self.path.is_dir():
+            return
+        names = _REQUEST_NAMES if requests_only else _OUTPUT_NAMES
+        for entry in self.path.iterdir():
+            if names.fullmatch(entry.name) and not entry.is_dir():
+                entry.unlink(missing_ok=True)  # a symbolic link is removed, never its target
 
     def write(self, name: str, data: bytes) -> FileRef:
         """Write one file atomically and return its reference."""

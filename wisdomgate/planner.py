@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import itertools
-import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -27,13 +28,13 @@ from wisdomgate.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.recipe import Recipe, Turn, stringify
 from wisdomgate.recipe_yaml import normalize_key
 from wisdomgate.templating import Renderer
+from wisdomgate.variables import blame_cli_vars
 from wisdomgate_api.models import Content, GenerationConfig, SafetySetting, Tool
 
-__all__ = ["MAX_RUNS", "matrix_cells", "plan_recipe"]
+__all__ = ["MAX_RUNS", "RecipePlan", "matrix_cells", "plan_recipe", "run_id", "select_ids"]
 
 MAX_RUNS = 1000  # a matrix this large is a mistake, not a plan
 DEFAULT_MAX_REQUEST_BYTES = 20 * 2**20  # for models the catalog does not know
-_UNSAFE = re.compile(r"[/\\\x00-\x1f]")  # would split or break a folder name
 _GROUNDING_TOOLS = {"googleSearch", "googleSearchRetrieval", "googleMaps"}
 
 
@@ -58,8 +59,9 @@ def matrix_cells(
     """
     if not matrix:
         return [("default", {})], []
+    # A repeated value is reported by parse_recipe; one run per distinct value is planned.
     axes = {
-        axis: [cli_vars[axis]] if axis in cli_vars else [stringify(v) for v in values]
+        axis: [cli_vars[axis]] if axis in cli_vars else list(dict.fromkeys(map(stringify, values)))
         for axis, values in matrix.items()
     }
     total = 1
@@ -70,18 +72,45 @@ def matrix_cells(
         return [], [Issue(("matrix",), message, "split the recipe or shorten the lists")]
     cells = [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
     ids = [run_id(cell) for cell in cells]
-    if len(set(ids)) != len(ids):
-        message = "two matrix cells get the same run id (values differ only in / or \\)"
-        return [], [Issue(("matrix",), message, "make the values differ in letters or digits")]
+    clashes = [rid for rid, count in Counter(ids).items() if count > 1]
+    if clashes:  # distinct values read alike once joined: a=x,b=y + b=z vs a=x + b=y,b=z
+        message = f"two matrix cells get the same run id '{clashes[0]}'"
+        return [], [Issue(("matrix",), message, "take ',' and '=' out of the matrix values")]
     return list(zip(ids, cells, strict=True)), []
 
 
 def run_id(cell: Mapping[str, str]) -> str:
-    """`style=watercolour,aspect=16:9`: stable across commits, safe as one folder name."""
-    text = ",".join(f"{axis}={_UNSAFE.sub('_', value)}" for axis, value in cell.items())
-    if len(text) > 120:  # file systems limit a name to 255 bytes
+    """`style=watercolour,aspect=16:9`: the values as written, stable across commits.
+
+    Values are kept verbatim (`a=x/y` and `a=x_y` are two runs); outputs.safe_name makes the
+    folder name. Very long ids are shortened, with a hash of the whole id.
+    """
+    text = ",".join(f"{axis}={value}" for axis, value in cell.items())
+    if len(text) > 120:  # an id is read in reports and typed after --only
         text = f"{text[:100]}~{hashlib.sha256(text.encode()).hexdigest()[:8]}"
     return text
+
+
+def select_ids(pattern: str | None, ids: Sequence[str]) -> list[str]:
+    """The ids `--only` selects: the one equal to pattern if there is one (an id may hold
+    `[`, `*` or `?`), else every id the pattern matches as a shell wildcard."""
+    if pattern is None:
+        return list(ids)
+    if pattern in ids:
+        return [pattern]
+    return [rid for rid in ids if fnmatch.fnmatchcase(rid, pattern)]
+
+
+@dataclass(frozen=True)
+class RecipePlan:
+    """A recipe planned: the selected runs, every problem, and what --var checks need."""
+
+    plans: list[PlannedRun]
+    issues: list[Issue]
+    run_ids: list[str]  # every matrix cell's id, selected or not
+    selected: int  # how many of them --only selected
+    used_variables: frozenset[str]  # referred to by a rendered template, or a matrix axis
+    known_variables: frozenset[str]  # used_variables and the keys of vars:
 
 
 def plan_recipe(
@@ -89,24 +118,28 @@ def plan_recipe(
     *,
     cli_vars: Mapping[str, str],
     allow_outside_root: bool,
-    select_run: Callable[[str], bool] = lambda _: True,
-) -> tuple[list[PlannedRun], list[Issue], int]:
-    """(plans, issues, number of runs) for every selected matrix cell."""
+    only_run: str | None = None,
+) -> RecipePlan:
+    """Plan every matrix cell that only_run selects (see select_ids; None selects all)."""
     cells, issues = matrix_cells(source.recipe.matrix, cli_vars)
     planner = _Planner(source, cli_vars, allow_outside_root)
     found_in: dict[Issue, dict[str, None]] = {}  # issue -> the runs it is in, in order
     plans = []
+    ids = [rid for rid, _ in cells]
+    selected = set(select_ids(only_run, ids))
     for rid, cell in cells:
-        if not select_run(rid):
+        if rid not in selected:
             continue
         plan, found = planner.plan(rid, cell)
         for issue in found:
             found_in.setdefault(issue, {})[rid] = None
         if plan is not None:
             plans.append(plan)
-    for issue, ids in found_in.items():
-        issues.append(_name_runs(issue, list(ids), len(cells)))
-    return plans, issues, len(cells)
+    for issue, runs in found_in.items():
+        issues.append(_name_runs(issue, list(runs), len(cells)))
+    used = frozenset(planner.renderer.used | set(source.recipe.matrix or {}))
+    known = used | set(source.recipe.vars or {})
+    return RecipePlan(plans, issues, ids, len(selected), used, known)
 
 
 def _name_runs(issue: Issue, ids: list[str], total: int) -> Issue:
@@ -130,6 +163,12 @@ class _Planner:
     _image_cache: dict[tuple[Path, int], ImageInput | str] = field(default_factory=dict)
 
     def plan(self, rid: str, cell: Mapping[str, str]) -> tuple[PlannedRun | None, list[Issue]]:
+        """One matrix cell planned; its problems say which of their values came from --var."""
+        plan, issues = self._plan(rid, cell)
+        raw, names_in = self.source.recipe, self.renderer.names_in
+        return plan, [blame_cli_vars(i, raw, self.cli_vars, names_in) for i in issues]
+
+    def _plan(self, rid: str, cell: Mapping[str, str]) -> tuple[PlannedRun | None, list[Issue]]:
         recipe = self.source.recipe
         variables = {k: stringify(v) for k, v in (recipe.vars or {}).items()}
         variables |= {**cell, **self.cli_vars, "name": self.source.name, "run": rid}

@@ -16,9 +16,8 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    NonNegativeInt,
-    PositiveInt,
     StrictBool,
+    StrictInt,
     Tag,
     WithJsonSchema,
     model_validator,
@@ -137,10 +136,15 @@ ImageItem = Annotated[
 ]
 
 
+# Strict: pydantic would read `images: true` as 1, but a yes/no is not a count.
+Count = Annotated[StrictInt, Field(ge=0)]
+PositiveCount = Annotated[StrictInt, Field(gt=0)]
+
+
 class Expect(_Strict):
     """Checks that decide whether the turn passed; text values may use templates."""
 
-    images: NonNegativeInt | None = Field(None, description="At least this many images.")
+    images: Count | None = Field(None, description="At least this many images.")
     mime_type: str | None = Field(None, description="Every image has this type, e.g. image/png.")
     aspect_ratio: str | None = Field(None, description="Every image within 1% of W:H, e.g. 16:9.")
     size: str | None = Field(None, description="Every image exactly WIDTHxHEIGHT, e.g. 1024x1024.")
@@ -148,7 +152,7 @@ class Expect(_Strict):
     text_matches: str | None = Field(None, description="A regex found in the answer's text.")
     finish_reason: str | None = Field(None, description="The candidate's finishReason, e.g. STOP.")
     grounded: StrictBool | None = Field(None, description="groundingMetadata present (or not).")
-    max_total_tokens: PositiveInt | None = Field(None, description="usage totalTokenCount limit.")
+    max_total_tokens: PositiveCount | None = Field(None, description="usage totalTokenCount limit.")
 
 
 class Turn(_Strict):

@@ -11,7 +11,14 @@ import yaml
 
 from wisdomgate.errors import FieldPath, Issue
 
-__all__ = ["ParsedYaml", "SourceMap", "YamlProblem", "normalize_key", "parse_yaml"]
+__all__ = [
+    "ParsedYaml",
+    "SourceMap",
+    "YamlProblem",
+    "YamlTooLargeError",
+    "normalize_key",
+    "parse_yaml",
+]
 
 MAX_NODES = 100_000  # alias expansion cap: a "billion laughs" file stops here, not in memory
 
@@ -211,13 +218,17 @@ def parse_yaml(text: str) -> ParsedYaml:
     return ParsedYaml(data, source, problems)
 
 
+class YamlTooLargeError(yaml.MarkedYAMLError):
+    """The document expands (through aliases) to more values than a recipe can need."""
+
+
 def _check_size(root: yaml.Node | None) -> None:
     count, stack = 0, [root] if root is not None else []
     while stack:
         node = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise yaml.MarkedYAMLError(
+            raise YamlTooLargeError(
                 problem=f"the document expands to more than {MAX_NODES} values (aliases?)",
                 problem_mark=node.start_mark,
             )

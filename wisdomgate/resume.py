@@ -17,13 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from wisdomgate.manifest import restore_inline_data
+from wisdomgate.outputs import response_file_name
 
 __all__ = ["PaidAnswer", "load_paid_answers", "response_file_name"]
-
-
-def response_file_name(turn: int) -> str:
-    """Where turn N's answer is kept (image data as file references)."""
-    return f"turn-{turn}.response.json"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,13 @@ build on the answer that went wrong. They are reported as not run.
 
 After every turn the images and text are written and the manifest is rewritten, atomically, so a
 run that is killed keeps everything it paid for, each turn with the sha256 of the exact request
-body it sent.
+body it sent. A run starts by removing what an earlier run wrote into its folder (after `--resume`
+has read the answers it can reuse), so the folder holds exactly what the new manifest refers to.
+
+Runs are isolated: an unexpected exception in one (a bug) fails that run as `internal_error`,
+with its manifest finished, and the others go on. A local OSError is different: it is the disk
+(full, read-only, a file where a folder should be), which every other run would hit as well, so
+it stops them all and reaches the caller as itself.
 """
 
 from __future__ import annotations
@@ -27,13 +33,26 @@ from wisdomgate.answer import Answer
 from wisdomgate.catalog import load_catalog
 from wisdomgate.conversation import Conversation
 from wisdomgate.expectations import check_expectations
-from wisdomgate.manifest import RunRecord, TurnRecord, response_metadata, strip_inline_data
-from wisdomgate.outcomes import OutcomeKind, TurnOutcome, classify_answer, classify_error, not_run
-from wisdomgate.outputs import FileRef, RunFolder
+from wisdomgate.manifest import (
+    RunRecord,
+    TurnRecord,
+    compact_request,
+    response_metadata,
+    strip_inline_data,
+)
+from wisdomgate.outcomes import (
+    OutcomeKind,
+    TurnOutcome,
+    classify_answer,
+    classify_error,
+    internal_error,
+    not_run,
+)
+from wisdomgate.outputs import FileRef, RunFolder, response_file_name
 from wisdomgate.plan import PlannedRun, PlannedTurn
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.redact import Redactor
-from wisdomgate.resume import PaidAnswer, load_paid_answers, response_file_name
+from wisdomgate.resume import PaidAnswer, load_paid_answers
 from wisdomgate_api import WisdomGateError, encode_body
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
@@ -143,8 +162,8 @@ class Runner:
             async with asyncio.TaskGroup() as group:
                 tasks = [group.create_task(self._run_in_slot(plan)) for plan in plans]
         except BaseExceptionGroup as failed:
-            # A run only raises for a local failure (disk full, a bug); the other runs are
-            # cancelled and the caller gets that error itself, not a group around it.
+            # A run only raises for a local I/O failure (OSError: disk full...), which the other
+            # runs would meet too: they are cancelled and the caller gets that error itself.
             raise failed.exceptions[0] from None
         return [task.result() for task in tasks]
 
@@ -156,31 +175,36 @@ class Runner:
         return result
 
     async def run(self, plan: PlannedRun) -> RunResult:
-        """Run one plan's turns in order, stopping at the first that fails."""
+        """Run one plan's turns in order, stopping at the first that fails.
+
+        An unexpected exception fails this run only (`internal_error`); an OSError is raised.
+        """
         folder = RunFolder(self.options.out_dir, plan.recipe_name, plan.run_id)
         relative = folder.path.relative_to(self.options.out_dir).as_posix()
         record = RunRecord(plan, relative, [TurnRecord(t.number) for t in plan.turns], _now())
         state = _RunState(plan, folder, record, self.options.redactor)
+        started = time.monotonic()
+        try:
+            await self._turns(state)
+        except Exception as exc:
+            if _is_local_io(exc):
+                raise  # see the module docstring: every other run would meet it too
+            # a bug: recorded in this run's manifest, and the other runs go on
+            state.current.outcome = internal_error(exc, self.options.redactor)
+        state.finish(_ms(time.monotonic() - started))
+        return RunResult(plan, record, folder.path)
+
+    async def _turns(self, state: _RunState) -> None:
+        folder = state.folder
         folder.remove_partial_files()
         if self.options.resume:
-            state.paid = load_paid_answers(folder.path)  # before the manifest is rewritten
-        started = time.monotonic()
-        failed_at: int | None = None
-        for turn, turn_record in zip(plan.turns, record.turns, strict=True):
-            if failed_at is not None:
-                turn_record.outcome = not_run(failed_at)
-                continue
+            state.paid = load_paid_answers(folder.path)  # read before the old files go
+        folder.remove_previous_outputs()  # reused answers are written again by _turn
+        for turn, turn_record in zip(state.plan.turns, state.record.turns, strict=True):
+            state.current = turn_record
             await self._turn(state, turn, turn_record)
             if turn_record.outcome is None or not turn_record.outcome.passed:
-                failed_at = turn.number
-        record.status = "failed" if failed_at is not None else "passed"
-        if failed_at is not None:
-            outcome = record.turns[failed_at - 1].outcome
-            record.reason = f"turn {failed_at}: {outcome.reason if outcome else 'failed'}"
-        record.finished_at = _now()
-        record.duration_ms = _ms(time.monotonic() - started)
-        state.save()
-        return RunResult(plan, record, folder.path)
+                return
 
     async def _turn(self, state: _RunState, turn: PlannedTurn, record: TurnRecord) -> None:
         try:
@@ -193,7 +217,9 @@ class Runner:
         body = encode_body(request)
         record.request_sha256 = hashlib.sha256(body).hexdigest()
         record.request_bytes = len(body)
-        record.request = strip_inline_data(json.loads(body), state.refs_with_inputs(turn))
+        wire = strip_inline_data(json.loads(body), state.refs_with_inputs(turn))
+        # The history holds turns 1..N-1's answers in order: a run stops at its first failure.
+        record.request = compact_request(wire, range(1, turn.number))
         state.save()  # the request is on disk (with its hash) before it is paid for
         paid = state.paid.get(turn.number)
         if paid is not None and paid.request_sha256 == record.request_sha256:
@@ -230,6 +256,7 @@ class _RunState:
         self.conversation = Conversation(plan)
         self.refs: dict[str, FileRef] = {}  # sha256 of image bytes -> the file holding them
         self.paid: dict[int, PaidAnswer] = {}  # answers of an earlier run, for --resume
+        self.current = record.turns[0]  # the turn in progress (blamed for an internal error)
         model = load_catalog().get(plan.model)
         self._dimensions = model.dimensions if model else {}
 
@@ -296,16 +323,37 @@ class _RunState:
         text = json.dumps(stored, indent=2, ensure_ascii=False) + "\n"
         self.folder.write(response_file_name(number), self.redactor(text).encode("utf-8"))
 
+    def finish(self, duration_ms: int) -> None:
+        """Mark the turns after the first failure as not run, conclude, save the manifest."""
+        record = self.record
+        failed = next((t for t in record.turns if t.outcome is None or not t.outcome.passed), None)
+        if failed is not None:
+            for later in record.turns[failed.number :]:
+                later.outcome = later.outcome or not_run(failed.number)
+            reason = failed.outcome.reason if failed.outcome else "failed"
+            record.reason = f"turn {failed.number}: {reason}"
+        record.status = "failed" if failed is not None else "passed"
+        record.finished_at = _now()
+        record.duration_ms = duration_ms
+        self.save()
+
     def save(self) -> None:
         """Rewrite manifest.json atomically."""
         text = json.dumps(self.record.to_json(), indent=2, ensure_ascii=False) + "\n"
         self.folder.write("manifest.json", self.redactor(text).encode("utf-8"))
 
 
+def _is_local_io(error: Exception) -> bool:
+    """An OSError of this machine (disk full, read-only, no such folder), not of the network
+    (ConnectionError and TimeoutError are OSErrors too, but concern one request only)."""
+    return isinstance(error, OSError) and not isinstance(error, ConnectionError | TimeoutError)
+
+
 def _image_expected(turn: PlannedTurn) -> bool:
-    """An image is expected when the recipe asks for one or for the IMAGE modality."""
-    if turn.expect.images:
-        return True
+    """An image is expected when `expect: images` asks for one, or (when that is not set) when
+    the config asks for the IMAGE modality: `images: 0` accepts a text-only answer."""
+    if turn.expect.images is not None:
+        return turn.expect.images > 0
     config = turn.generation_config
     modalities = config.response_modalities if config else None
     return any(str(modality) == "IMAGE" for modality in modalities or [])

@@ -28,6 +28,14 @@ class Renderer:
             undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
         self._parsed: dict[str, tuple[jinja2.Template, frozenset[str]] | str] = {}
+        self.used: set[str] = set()  # every variable a rendered template refers to
+
+    def names_in(self, text: str) -> frozenset[str]:
+        """The variables a template refers to (none for plain text or a syntax error)."""
+        if not any(marker in text for marker in _MARKERS):
+            return frozenset()
+        parsed = self._parse(text)
+        return frozenset() if isinstance(parsed, str) else parsed[1]
 
     def render(
         self, text: str, variables: Mapping[str, str], path: FieldPath
@@ -39,6 +47,7 @@ class Renderer:
         if isinstance(parsed, str):
             return text, [Issue(path, parsed, "check the {{ }} and {% %} pairs")]
         template, names = parsed
+        self.used |= names
         missing = sorted(names - set(variables))
         if missing:
             return text, [self._undefined(name, variables, path) for name in missing]

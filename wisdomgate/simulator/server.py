@@ -84,10 +84,23 @@ def serve(host: str, port: int, config: SimulatorConfig) -> None:
     uvicorn.Server(_uvicorn_config(config, host=host, port=port)).run()
 
 
+def _port(text: str) -> int:
+    """A TCP port number for argparse: a usage error (exit 2) instead of socket's OverflowError."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0..65535, got {text!r}")
+    return port
+
+
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The simulator's command-line options."""
     parser.add_argument("--host", default=DEFAULT_HOST, help="interface to listen on")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (0 = any free)")
+    parser.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help="TCP port 0..65535 (0 = any free)"
+    )
     parser.add_argument(
         "--fault",
         action="append",
