@@ -13,6 +13,7 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from wisdomgate.catalog import load_catalog
 from wisdomgate.errors import FieldPath, Issue
 from wisdomgate.issues import (
     model_fields,
@@ -169,10 +170,7 @@ def parse_safety(raw: Any, path: FieldPath) -> tuple[list[SafetySetting], list[I
     if isinstance(raw, dict):
         for category, threshold in raw.items():
             where = (*path, category)
-            issues += [
-                Issue(i.path, i.message, i.fix, at_key=True)
-                for i in _enum_issues(HarmCategory(category), where, "category")
-            ]
+            issues += _category_issues(str(category), where, at_key=True)
             if not isinstance(threshold, str):
                 issues.append(Issue(where, "the threshold must be text", "e.g. BLOCK_ONLY_HIGH"))
                 continue
@@ -188,6 +186,9 @@ def parse_safety(raw: Any, path: FieldPath) -> tuple[list[SafetySetting], list[I
             issues += found
             if setting is not None:
                 settings.append(setting)
+                if setting.category.is_known:  # an unknown one is reported by validate_api
+                    where = (*path, index, "category")
+                    issues += _category_issues(setting.category.value, where, at_key=False)
     seen: set[str] = set()
     for index, setting in enumerate(settings):
         if setting.category.value in seen:
@@ -197,6 +198,18 @@ def parse_safety(raw: Any, path: FieldPath) -> tuple[list[SafetySetting], list[I
             )
         seen.add(setting.category.value)
     return settings, issues
+
+
+def _category_issues(value: str, where: FieldPath, *, at_key: bool) -> list[Issue]:
+    """A harm category the Gemini API refuses: the spec also lists PaLM-era ones, the catalog not."""
+    accepted = list(load_catalog().harm_categories)
+    if value in accepted:
+        return []
+    message = f"category '{value}' is not one of {', '.join(accepted)}"
+    if HarmCategory(value).is_known:  # a real name, just not Gemini's: no typo to correct
+        message += " (a PaLM-era category the Gemini API refuses)"
+        return [Issue(where, message, f"use one of {', '.join(accepted)}", at_key=at_key)]
+    return [Issue(where, message, suggestion(value, accepted), at_key=at_key)]
 
 
 def parse_system(raw: Any, path: FieldPath) -> tuple[Content | None, list[Issue]]:
