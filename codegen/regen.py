@@ -5,7 +5,8 @@
 
 The package is built in a temporary folder (models by datamodel-codegen with the flags in
 pyproject.toml, everything else from codegen/templates/*.jinja), formatted by the pinned ruff with
-codegen/ruff.toml, then compared with or synced to generated/wisdomgate_api, stale files included.
+codegen/ruff.toml, then compared with the whole of generated/ (a stale extra file anywhere in it
+fails the check) or swapped in for it by renames, so a failed regen never leaves it half written.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from codegen.surface import describe_changes, surface_of
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.json"
 TEMPLATES = ROOT / "codegen" / "templates"
-TARGET = ROOT / "generated" / "wisdomgate_api"
+TARGET = ROOT / "generated"  # everything in it is regen's: compared and replaced as a whole
+PACKAGE = "wisdomgate_api"
 RUFF_CONFIG = ROOT / "codegen" / "ruff.toml"
 SURFACE_FILE = "api_surface.json"
+CACHES = ("__pycache__", ".ruff_cache")  # made by running or linting the code, never compared
 
 
 def header_for(spec_hash: str) -> str:
@@ -103,31 +106,37 @@ def format_python(out: Path) -> None:
 
 
 def build(out: Path) -> dict[str, Any]:
-    """Build the whole package into out/; returns its API surface."""
+    """Build the whole generated/ tree into out/ (the package in out/wisdomgate_api); its surface."""
     raw = SPEC.read_bytes()
     spec = json.loads(raw)
     spec_hash = hashlib.sha256(raw).hexdigest()
     header = header_for(spec_hash)
-    generate_models(out, spec, header)
-    render_templates(out, spec, header, spec_hash)
-    (out / "py.typed").write_text("", encoding="utf-8")
+    package = out / PACKAGE
+    package.mkdir(parents=True, exist_ok=True)
+    generate_models(package, spec, header)
+    render_templates(package, spec, header, spec_hash)
+    (package / "py.typed").write_text("", encoding="utf-8")
     surface = surface_of(spec)
     text = json.dumps({"spec_sha256": spec_hash, **surface}, indent=2, sort_keys=True) + "\n"
-    (out / SURFACE_FILE).write_text(text, encoding="utf-8", newline="\n")
+    (package / SURFACE_FILE).write_text(text, encoding="utf-8", newline="\n")
     format_python(out)
+    shutil.rmtree(out / ".ruff_cache", ignore_errors=True)
     return surface
+
+
+def _files(root: Path) -> set[Path]:
+    if not root.exists():
+        return set()
+    return {
+        p.relative_to(root)
+        for p in root.rglob("*")
+        if p.is_file() and not any(part in CACHES for part in p.relative_to(root).parts)
+    }
 
 
 def differences(fresh: Path, target: Path) -> list[str]:
     """Files that differ between a fresh build and the committed tree, stale extras included."""
-    fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
-    target_files = set()
-    if target.exists():
-        target_files = {
-            p.relative_to(target)
-            for p in target.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts
-        }
+    fresh_files, target_files = _files(fresh), _files(target)
     found = [f"missing: {p}" for p in sorted(fresh_files - target_files)]
     found += [f"stale extra file: {p}" for p in sorted(target_files - fresh_files)]
     for rel in sorted(fresh_files & target_files):
@@ -138,7 +147,7 @@ def differences(fresh: Path, target: Path) -> list[str]:
 
 def old_surface(target: Path) -> dict[str, Any]:
     """The API surface recorded by the previous regen (empty on the first one)."""
-    path = target / SURFACE_FILE
+    path = target / PACKAGE / SURFACE_FILE
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -147,10 +156,25 @@ def old_surface(target: Path) -> dict[str, Any]:
 
 
 def sync(fresh: Path, target: Path) -> None:
-    """Make target identical to fresh: copy new and changed files, delete stale ones."""
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(fresh, target, ignore=shutil.ignore_patterns("__pycache__", ".ruff_cache"))
+    """Make target a copy of fresh: copied beside it, then swapped in by renames.
+
+    Until the swap target is untouched, so a failed copy (disk full, permissions) never leaves
+    it deleted or half written; the staging folder is removed either way.
+    """
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-regen-", dir=target.parent))
+    new, old = staging / "new", staging / "old"
+    try:
+        shutil.copytree(fresh, new, ignore=shutil.ignore_patterns(*CACHES))
+        if target.exists():
+            target.rename(old)
+        try:
+            new.rename(target)
+        except OSError:
+            if old.exists():
+                old.rename(target)  # put the previous tree back
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,10 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail when generated/ is stale")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="wisdomgate-regen-") as tmp:
-        fresh = Path(tmp) / "wisdomgate_api"
-        fresh.mkdir()
+        fresh = Path(tmp) / TARGET.name
         surface = build(fresh)
-        shutil.rmtree(fresh / ".ruff_cache", ignore_errors=True)
         diff = differences(fresh, TARGET)
         if args.check:
             if diff:

@@ -1,16 +1,30 @@
-"""The API surface of a spec (schemas, fields, enum values, operations) and what changed in it."""
+"""The API surface of a spec (operations, parameters, security, schemas, fields, enums); its changes."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from codegen.operations import Operation, operations_of
+
 Surface = dict[str, dict[str, str]]
+
+# the singular each section's lines are printed with ("+ field X: ...")
+_SINGULAR = {
+    "operations": "operation",
+    "parameters": "parameter",
+    "security": "security",
+    "schemas": "schema",
+    "fields": "field",
+    "enum values": "enum value",
+}
 
 
 def _type_of(prop: dict[str, Any]) -> str:
     if "$ref" in prop:
         return str(prop["$ref"]).rsplit("/", 1)[-1]
     kind = prop.get("type")
+    if isinstance(kind, list):  # OpenAPI 3.1 type lists, e.g. int64 as ["string", "integer"]
+        kind = "|".join(str(k) for k in kind)
     if kind == "array":
         return f"list[{_type_of(prop.get('items', {}))}]"
     if kind == "object":
@@ -19,11 +33,54 @@ def _type_of(prop: dict[str, Any]) -> str:
     if kind is None:
         return "any"
     fmt = prop.get("format")
-    return f"{kind}({fmt})" if fmt else str(kind)
+    found = f"{kind}({fmt})" if fmt else str(kind)
+    return found + (f" enum[{', '.join(map(str, prop['enum']))}]" if "enum" in prop else "")
 
 
-def surface_of(spec: dict[str, Any]) -> Surface:
-    """Flatten the spec into {section: {name: signature}} so two versions can be compared."""
+def _signature(op: Operation) -> str:
+    """`POST /path (model: path str; body Request -> Response)`: what a caller sends and gets."""
+    inputs = [f"{p.name}: {p.location} {p.py_type}" for p in op.params]
+    if op.has_body:
+        inputs.append(f"body {op.body_model or 'object'}")
+    result = op.response_model or "object"
+    result = f"stream of {result}" if op.streaming else result
+    return f"{op.http_method} {op.path} ({'; '.join(inputs)} -> {result})"
+
+
+def _operations(spec: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    operations: dict[str, str] = {}
+    parameters: dict[str, str] = {}
+    for op in operations_of(spec):
+        operations[op.operation_id] = _signature(op)
+    for item in spec["paths"].values():
+        for raw in item.values():
+            for param in raw.get("parameters", []):
+                flag = " (required)" if param.get("required") else ""
+                where = f"{param['in']} {_type_of(param.get('schema', {}))}{flag}"
+                parameters[f"{raw['operationId']}.{param['name']}"] = where
+    return operations, parameters
+
+
+def _requirement(requirements: list[dict[str, Any]]) -> str:
+    # a list of alternatives, each a set of schemes used together
+    return " | ".join(" + ".join(sorted(alt)) or "none" for alt in requirements) or "none"
+
+
+def _security(spec: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, scheme in spec.get("components", {}).get("securitySchemes", {}).items():
+        where = scheme.get("in") or scheme.get("scheme", "")
+        label = scheme.get("name", "")
+        found[f"scheme {name}"] = " ".join(p for p in (scheme.get("type", ""), where, label) if p)
+    found["requirement (default)"] = _requirement(spec.get("security", []))
+    for item in spec["paths"].values():
+        for op in item.values():
+            if "security" in op:
+                found[f"requirement {op['operationId']}"] = _requirement(op["security"])
+    return found
+
+
+def _schemas(spec: dict[str, Any]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     schemas: dict[str, str] = {}
     fields: dict[str, str] = {}
     enum_values: dict[str, str] = {}
@@ -38,13 +95,17 @@ def surface_of(spec: dict[str, Any]) -> Surface:
         for field, prop in schema.get("properties", {}).items():
             flag = " (required)" if field in required else ""
             fields[f"{name}.{field}"] = _type_of(prop) + flag
-    operations = {
-        op["operationId"]: f"{method.upper()} {path}"
-        for path, item in spec["paths"].items()
-        for method, op in item.items()
-    }
+    return schemas, fields, enum_values
+
+
+def surface_of(spec: dict[str, Any]) -> Surface:
+    """Flatten the spec into {section: {name: signature}} so two versions can be compared."""
+    operations, parameters = _operations(spec)
+    schemas, fields, enum_values = _schemas(spec)
     return {
         "operations": operations,
+        "parameters": parameters,
+        "security": _security(spec),
         "schemas": schemas,
         "fields": fields,
         "enum values": enum_values,
@@ -55,13 +116,12 @@ def describe_changes(old: Surface, new: Surface) -> list[str]:
     """Human-readable lines: `+ added`, `- removed`, `~ changed: old -> new`."""
     lines: list[str] = []
     for section in new:
+        label = _SINGULAR.get(section, section)
         before, after = old.get(section, {}), new[section]
         for key in sorted(after.keys() - before.keys()):
-            lines.append(
-                f"+ {section[:-1] if section != 'enum values' else 'enum value'} {key}: {after[key]}"
-            )
+            lines.append(f"+ {label} {key}: {after[key]}")
         for key in sorted(before.keys() - after.keys()):
-            lines.append(f"- {section[:-1] if section != 'enum values' else 'enum value'} {key}")
+            lines.append(f"- {label} {key}")
         for key in sorted(before.keys() & after.keys()):
             if before[key] != after[key]:
                 lines.append(f"~ {key}: {before[key]} -> {after[key]}")

@@ -19,6 +19,7 @@ SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
 SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
 
 MAX_DEPTH = 3
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 UNKNOWN_FIELD_NAMES = ("serverAddedField", "futureFeature")
 UNKNOWN_ENUM_VALUES = ("NEW_VALUE_FROM_SERVER", "IMAGE_SOMETHING_NEW")
 
@@ -37,6 +38,8 @@ def _ref_name(schema: dict[str, Any]) -> str:
 
 
 def _string(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    if schema.get("format") == "int64":  # ProtoJSON's usual int64 form: decimal digits in a string
+        return st.integers(INT64_MIN, INT64_MAX).map(str)
     if schema.get("format") == "byte":
         encoders = st.sampled_from([base64.b64encode, base64.urlsafe_b64encode])
         return st.builds(
@@ -75,6 +78,8 @@ def strategy_for(schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[An
         name = _ref_name(schema)
         return st.deferred(lambda: strategy_for(SCHEMAS[name], depth))
     kind = schema.get("type")
+    if isinstance(kind, list):  # e.g. int64 as ["string", "integer"]: draw every form
+        return st.one_of([strategy_for({**schema, "type": one}, depth) for one in kind])
     if "enum" in schema:
         return _enum(schema)
     if kind == "object":
@@ -83,6 +88,8 @@ def strategy_for(schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[An
         return st.lists(strategy_for(schema["items"], depth + 1), max_size=2)
     if kind == "string":
         return _string(schema)
+    if kind == "integer" and schema.get("format") == "int64":
+        return st.integers(INT64_MIN, INT64_MAX)
     if kind == "integer":
         return st.integers(-(2**31), 2**31 - 1)
     if kind == "number":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import traceback
 from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +15,8 @@ import pytest
 from wisdomgate_api import (
     APIConnectionError,
     APIResponse,
+    APIResponseValidationError,
+    APITimeoutError,
     AsyncClient,
     AsyncStream,
     NotFoundError,
@@ -238,3 +241,77 @@ def test_stream_aclose_early_closes_the_response(
 
     assert run(main()) == "r1"
     assert body.closed
+
+
+def test_stream_of_a_pretty_printed_error_raises_the_typed_error(
+    make_client: Callable[[Handler], AsyncClient],
+) -> None:
+    error = {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}
+    body = AsyncChunks([json.dumps(error, indent=2).encode()])
+    handler, _sent = _answers(httpx.Response(200, stream=body))
+
+    async def main() -> None:
+        async with make_client(handler) as client:
+            async for _ in await client.stream_generate_content("m", BODY):
+                pass
+
+    with pytest.raises(RateLimitError, match="quota"):
+        run(main())
+    assert body.closed
+
+
+def test_empty_stream_raises_response_validation_error(
+    make_client: Callable[[Handler], AsyncClient],
+) -> None:
+    handler, _sent = _answers(httpx.Response(200, stream=AsyncChunks([])))
+
+    async def main() -> None:
+        async with make_client(handler) as client:
+            async for _ in await client.stream_generate_content("m", BODY):
+                pass
+
+    with pytest.raises(APIResponseValidationError, match="without any chunk"):
+        run(main())
+
+
+def test_error_envelope_with_200_raises_the_typed_error(
+    make_client: Callable[[Handler], AsyncClient],
+) -> None:
+    error = {"error": {"code": 404, "message": "no such model", "status": "NOT_FOUND"}}
+    handler, _sent = _answers(httpx.Response(200, json=error))
+
+    async def main() -> None:
+        async with make_client(handler) as client:
+            await client.generate_content("m", BODY)
+
+    with pytest.raises(NotFoundError, match="no such model"):
+        run(main())
+
+
+def test_read_timeout_is_not_retried(
+    make_client: Callable[[Handler], AsyncClient], sleeps: list[float]
+) -> None:
+    handler, sent = _answers(httpx.ReadTimeout("slow"), httpx.Response(200, json=ANSWER))
+
+    async def main() -> None:
+        async with make_client(handler) as client:
+            await client.generate_content("m", BODY)
+
+    with pytest.raises(APITimeoutError):
+        run(main())
+    assert (len(sent), sleeps) == (1, [])
+
+
+def test_connection_error_never_chains_the_httpx_error(
+    make_client: Callable[[Handler], AsyncClient],
+) -> None:
+    handler, _sent = _answers(httpx.LocalProtocolError(f"Illegal header value b'{KEY}\\n'"))
+
+    async def main() -> None:
+        async with make_client(handler) as client:
+            await client.generate_content("m", BODY)
+
+    with pytest.raises(APIConnectionError) as caught:
+        run(main())
+    shown = "".join(traceback.format_exception(caught.value))
+    assert KEY not in shown and caught.value.__context__ is None

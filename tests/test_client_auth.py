@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import socket
+import traceback
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -162,6 +164,11 @@ def test_base_url_argument_wins_and_keeps_its_path(
     assert str(sent[0].url) == "https://api.wisgate.ai/g/v1beta/models/m:countTokens"
 
 
+def test_an_invalid_base_url_is_refused() -> None:
+    with pytest.raises(ValueError, match="base_url is not a valid URL"):
+        Client(api_key=KEY, base_url="http://[::1")
+
+
 # ---------------------------------------------------------------- the key never leaks
 
 
@@ -267,3 +274,131 @@ def test_no_proxy_is_honoured(no_proxy_env: pytest.MonkeyPatch) -> None:
     no_proxy_env.setenv("HTTPS_PROXY", "http://proxy.test:3128")
     no_proxy_env.setenv("NO_PROXY", "juheapi.com")
     assert _env_proxy("https://wisdom-gate.juheapi.com") is None
+
+
+# ---------------------------------------------------------------- keys with stray characters
+
+SECRET = "sk-SECRET-7f3a"  # what must never be shown, whatever surrounds it
+
+
+def _shown(error: BaseException) -> str:
+    """Everything an error can show: the formatted traceback, and every chained exception."""
+    shown = "".join(traceback.format_exception(error))
+    seen: BaseException | None = error
+    while seen is not None:
+        shown += f"{seen!s} {seen!r} {seen.args!r}"
+        seen = seen.__cause__ or seen.__context__
+    return shown
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A loopback port that accepts connections (the kernel does) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("raw", [f"{SECRET}\r\n", f"{SECRET}\n", f"  {SECRET}\t"])
+def test_surrounding_whitespace_is_stripped_from_the_key(
+    raw: str, recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    with Client(api_key=raw, auth="bearer", transport=recording) as client:
+        client.generate_content("m", BODY)
+    assert sent[0].headers["authorization"] == f"Bearer {SECRET}"
+
+
+def test_a_key_from_a_dot_env_file_is_stripped(
+    monkeypatch: pytest.MonkeyPatch, recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    monkeypatch.setenv(API_KEY_ENV, f"{SECRET}\r\n")
+    with Client(transport=recording) as client:
+        client.generate_content("m", BODY)
+    assert sent[0].headers["x-goog-api-key"] == SECRET
+
+
+@pytest.mark.parametrize("raw", ["sk-SÉCRET-7f3a", "sk-SECRET\n-7f3a", "sk-SECRET\x00-7f3a"])
+def test_a_key_that_is_not_printable_ascii_is_refused_without_showing_it(raw: str) -> None:
+    with pytest.raises(ValueError, match="not printable ASCII") as caught:
+        Client(api_key=raw)
+    assert "SECRET" not in _shown(caught.value) and "SÉCRET" not in _shown(caught.value)
+
+
+def test_a_whitespace_only_key_means_no_key(
+    recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    with Client(api_key=" \n", transport=recording) as client:
+        client.generate_content("m", BODY)
+    assert "x-goog-api-key" not in sent[0].headers
+
+
+def test_redact_covers_repr_and_bytes_repr_forms() -> None:
+    key = "sk-SECRET\n-é"
+    credentials = Credentials(key, "bearer")
+    text = f"{key!r} {key!a} {key.encode()!r} {'Bearer ' + key!r} {key.encode('latin-1')!r}"
+    assert "SECRET" not in credentials.redact(text)
+
+
+def test_a_crlf_key_never_shows_in_tracebacks_or_any_log(
+    silent_server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the real stack (httpcore, h11): a "\r\n" left on the key used to be an illegal header
+    # whose h11 error, retry log line and __cause__ printed it
+    caplog.set_level(logging.DEBUG)
+    timeout = httpx.Timeout(0.2)
+    retry = RetryPolicy(max_attempts=2, sleep=lambda seconds: None)
+    api_key = f"{SECRET}\r\n"
+    client = Client(
+        api_key=api_key, base_url=silent_server, auth="bearer", timeout=timeout, retry=retry
+    )
+    with client, pytest.raises(APIConnectionError) as caught:
+        client.generate_content("m", BODY)
+    assert caught.value.cause == "ReadTimeout"  # the header was legal: the request went out
+    assert "httpcore" in caplog.text
+    assert SECRET not in _shown(caught.value) and SECRET not in caplog.text
+
+
+def test_a_non_ascii_key_never_shows_in_tracebacks_or_any_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ValueError) as caught:
+        Client(api_key=f"{SECRET}é", auth="bearer")
+    assert SECRET not in _shown(caught.value) and SECRET not in caplog.text
+
+
+@pytest.mark.parametrize("auth", STYLES)
+def test_a_normal_key_never_shows_in_tracebacks_or_any_log(
+    auth: AuthStyle, caplog: pytest.LogCaptureFixture
+) -> None:
+    # lower layers that print what they were given, in every form: raw, repr, bytes repr, URL
+    def handler(request: httpx.Request) -> httpx.Response:
+        shown = f"{request.url} {request.headers.raw!r} {dict(request.headers)!r}"
+        if len(attempts) == 0:
+            attempts.append(request)
+            raise httpx.ConnectError(f"cannot connect: {shown}")
+        raise httpx.LocalProtocolError(f"Illegal header value: {shown}")
+
+    attempts: list[httpx.Request] = []
+    caplog.set_level(logging.DEBUG)
+    retry = RetryPolicy(sleep=lambda seconds: None)
+    transport = httpx.MockTransport(handler)
+    client = Client(api_key=SECRET, auth=auth, transport=transport, retry=retry)
+    with client, pytest.raises(APIConnectionError) as caught:
+        client.generate_content("m", BODY)
+    assert "retrying" in caplog.text and caught.value.cause == "LocalProtocolError"
+    assert SECRET not in _shown(caught.value) and SECRET not in caplog.text
+    assert not any(SECRET in str(record.args) for record in caplog.records)
+
+
+def test_connection_errors_are_not_chained_to_the_httpx_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    retry = RetryPolicy(max_attempts=1)
+    client = Client(api_key=SECRET, transport=httpx.MockTransport(handler), retry=retry)
+    with client, pytest.raises(APIConnectionError) as caught:
+        client.generate_content("m", BODY)
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+    assert str(caught.value) == "ConnectError: refused"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,9 @@ import httpx
 import pytest
 
 from wisdomgate_api import (
+    APIResponseValidationError,
     APIStatusError,
+    APITimeoutError,
     AuthenticationError,
     BadRequestError,
     Client,
@@ -116,17 +119,22 @@ def test_str_shows_code_status_and_message() -> None:
     assert str(error) == "404 NOT_FOUND: models/x is not found"
 
 
-def test_non_json_body_gives_text_message_and_reason_phrase_status() -> None:
+def test_non_json_body_keeps_the_text_as_message() -> None:
     error = _raised(httpx.Response(502, text="<html>upstream died</html>"))
     assert isinstance(error, InternalServerError)
-    assert (error.message, error.status) == ("<html>upstream died</html>", "Bad Gateway")
-    assert error.details == []
+    assert (error.message, error.details) == ("<html>upstream died</html>", [])
+
+
+@pytest.mark.parametrize("code", sorted(RPC_STATUS))
+def test_non_json_body_status_is_the_canonical_rpc_code_name(code: int) -> None:
+    expected = {**RPC_STATUS, 502: "UNKNOWN"}[code]  # 502 has no google.rpc.Code of its own
+    assert _raised(httpx.Response(code, text="<html>no</html>")).status == expected
 
 
 def test_empty_body_gives_the_reason_phrase_as_message() -> None:
     error = _raised(httpx.Response(503))
     assert isinstance(error, ServiceUnavailableError)
-    assert (error.message, error.status) == ("Service Unavailable", "Service Unavailable")
+    assert (error.message, error.status) == ("Service Unavailable", "UNAVAILABLE")
 
 
 def test_json_body_without_the_envelope_gives_the_text_as_message() -> None:
@@ -169,3 +177,59 @@ def test_status_without_code_or_known_name_is_a_server_error() -> None:
 def test_malformed_details_are_dropped() -> None:
     error = error_from_status({"code": 400, "details": ["x", {"@type": "t.Help"}]}, str)
     assert error.details == [{"@type": "t.Help"}]
+
+
+# ---------------------------------------------------------------- an error envelope with HTTP 200
+
+
+def test_error_envelope_with_200_raises_the_typed_error() -> None:
+    error = _raised(httpx.Response(200, json=_envelope(429, "quota")))
+    assert isinstance(error, RateLimitError)
+    assert (error.status_code, error.status, error.message) == (429, "RESOURCE_EXHAUSTED", "quota")
+
+
+def test_error_envelope_with_200_and_no_code_is_classed_by_status() -> None:
+    error = _raised(
+        httpx.Response(200, json={"error": {"message": "later", "status": "UNAVAILABLE"}})
+    )
+    assert isinstance(error, ServiceUnavailableError)
+
+
+def test_error_envelope_with_200_that_does_not_fit_the_model_raises_the_typed_error() -> None:
+    # the body fails the model's validation, yet it is an error envelope, not a bad answer
+    body = {"candidates": "nope", "error": {"code": 400, "message": "bad"}}
+    assert isinstance(_raised(httpx.Response(200, json=body)), BadRequestError)
+
+
+def test_error_envelope_with_200_never_shows_the_key() -> None:
+    message = "API key test-key-123 not valid"
+    error = _raised(httpx.Response(200, json={"error": {"code": 400, "message": message}}))
+    assert "test-key-123" not in str(error)
+
+
+# ---------------------------------------------------------------- pickling
+
+
+def test_status_error_pickles_without_its_response() -> None:
+    details = [{"@type": "type.googleapis.com/google.rpc.Help", "links": []}]
+    error = _raised(httpx.Response(429, json=_envelope(429, "quota", details=details)))
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is RateLimitError and copy.response is None
+    assert (copy.message, copy.status_code, copy.status, copy.details, str(copy)) == (
+        error.message,
+        429,
+        "RESOURCE_EXHAUSTED",
+        details,
+        str(error),
+    )
+
+
+def test_connection_error_pickles_with_its_cause() -> None:
+    copy = pickle.loads(pickle.dumps(APITimeoutError("ReadTimeout: slow", cause="ReadTimeout")))
+    assert type(copy) is APITimeoutError
+    assert (str(copy), copy.cause, copy.request) == ("ReadTimeout: slow", "ReadTimeout", None)
+
+
+def test_response_validation_error_pickles() -> None:
+    copy = pickle.loads(pickle.dumps(APIResponseValidationError("bad body")))
+    assert type(copy) is APIResponseValidationError and str(copy) == "bad body"

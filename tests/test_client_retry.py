@@ -14,7 +14,9 @@ import pytest
 
 from wisdomgate_api import (
     RETRY_STATUSES,
+    TRANSIENT_CAUSES,
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     BadRequestError,
@@ -109,9 +111,24 @@ def test_other_statuses_are_not_retried(policy: RetryPolicy, code: int) -> None:
     assert not should_retry(policy, _error(code), attempt=1)
 
 
-def test_connection_errors_are_retried(policy: RetryPolicy) -> None:
-    assert should_retry(policy, APIConnectionError("refused"), attempt=1)
-    assert should_retry(policy, APITimeoutError("timed out"), attempt=2)
+@pytest.mark.parametrize("cause", sorted(TRANSIENT_CAUSES))
+def test_transient_connection_errors_are_retried(policy: RetryPolicy, cause: str) -> None:
+    assert should_retry(policy, APIConnectionError("dropped", cause=cause), attempt=1)
+
+
+@pytest.mark.parametrize("cause", ["LocalProtocolError", "UnsupportedProtocol", "ProxyError", ""])
+def test_permanent_connection_errors_are_not_retried(policy: RetryPolicy, cause: str) -> None:
+    assert not should_retry(policy, APIConnectionError("never works", cause=cause), attempt=1)
+
+
+def test_read_timeout_is_not_retried_by_default(policy: RetryPolicy) -> None:
+    # the generation may have run (and been billed) while the client waited for its answer
+    assert not should_retry(policy, APITimeoutError("slow", cause="ReadTimeout"), attempt=1)
+
+
+def test_read_timeout_is_retried_when_the_policy_allows() -> None:
+    policy = RetryPolicy(retry_read_timeouts=True)
+    assert should_retry(policy, APITimeoutError("slow", cause="ReadTimeout"), attempt=1)
 
 
 def test_no_retry_once_max_attempts_are_used(policy: RetryPolicy) -> None:
@@ -206,10 +223,28 @@ def test_the_larger_server_hint_wins(policy: RetryPolicy) -> None:
     assert retry_delay(policy, error, attempt=1) == 20.0
 
 
-def test_server_hint_is_capped_by_max_delay() -> None:
+def test_server_hint_longer_than_max_delay_is_not_retried() -> None:
     policy = RetryPolicy(max_delay=30.0)
     details = [{"@type": RETRY_INFO, "retryDelay": "3600s"}]
-    assert retry_delay(policy, _error(429, details=details), attempt=1) == 30.0
+    assert not should_retry(policy, _error(429, details=details), attempt=1)
+
+
+def test_server_hint_equal_to_max_delay_is_retried() -> None:
+    policy = RetryPolicy(max_delay=30.0, clock=lambda: NOW)
+    assert should_retry(policy, _error(503, headers={"retry-after": "30"}), attempt=1)
+
+
+def test_retry_after_is_readable_on_the_error() -> None:
+    details = [{"@type": RETRY_INFO, "retryDelay": "3600s"}]
+    assert _error(429, details=details, headers={"retry-after": "60"}).retry_after == 3600.0
+
+
+def test_retry_after_is_none_without_a_hint() -> None:
+    assert _error(503).retry_after is None
+
+
+def test_nan_retry_after_is_no_hint() -> None:
+    assert server_delay(_error(503, headers={"retry-after": "nan"}), now=NOW) is None
 
 
 def test_no_server_hint_gives_none() -> None:
@@ -268,11 +303,70 @@ def test_connection_error_is_retried_then_succeeds(serve: Serve, sleeps: list[fl
     assert (len(sent), sleeps) == (2, [1.0])
 
 
-def test_timeouts_give_up_after_max_attempts(serve: Serve, sleeps: list[float]) -> None:
-    client, sent = serve([httpx.ReadTimeout("timed out")])
+def test_connect_timeouts_give_up_after_max_attempts(serve: Serve, sleeps: list[float]) -> None:
+    client, sent = serve([httpx.ConnectTimeout("timed out")])
     with pytest.raises(APITimeoutError):
         client.generate_content("m", BODY)
     assert (len(sent), sleeps) == (3, [1.0, 2.0])
+
+
+def test_dropped_connection_is_retried(serve: Serve, sleeps: list[float]) -> None:
+    client, sent = serve([httpx.RemoteProtocolError("Server disconnected"), _ok()])
+    client.generate_content("m", BODY)
+    assert (len(sent), sleeps) == (2, [1.0])
+
+
+def test_read_timeout_on_a_post_is_raised_without_retrying(
+    serve: Serve, sleeps: list[float]
+) -> None:
+    client, sent = serve([httpx.ReadTimeout("timed out"), _ok()])
+    with pytest.raises(APITimeoutError) as caught:
+        client.generate_content("m", BODY)
+    assert (len(sent), sleeps, caught.value.cause) == (1, [], "ReadTimeout")
+
+
+def test_bad_header_is_raised_without_retrying(serve: Serve, sleeps: list[float]) -> None:
+    client, sent = serve([httpx.LocalProtocolError("Illegal header value"), _ok()])
+    with pytest.raises(APIConnectionError) as caught:
+        client.generate_content("m", BODY)
+    assert (len(sent), sleeps, caught.value.cause) == (1, [], "LocalProtocolError")
+
+
+def test_unsupported_url_scheme_is_raised_without_retrying(
+    policy: RetryPolicy, sleeps: list[float]
+) -> None:
+    client = Client(api_key="test-key-123", base_url="ftp://example.test", retry=policy)
+    with client, pytest.raises(APIConnectionError) as caught:
+        client.generate_content("m", BODY)
+    assert (caught.value.cause, sleeps) == ("UnsupportedProtocol", [])
+
+
+def test_undecodable_body_is_a_response_validation_error(serve: Serve, sleeps: list[float]) -> None:
+    bad_gzip = httpx.Response(
+        200, headers={"content-encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip")
+    )
+    client, sent = serve([bad_gzip, _ok()])
+    with pytest.raises(APIResponseValidationError, match="DecodingError"):
+        client.generate_content("m", BODY)
+    assert (len(sent), sleeps) == (1, [])
+
+
+def test_undecodable_error_body_is_a_response_validation_error(serve: Serve) -> None:
+    bad_gzip = httpx.Response(
+        503, headers={"content-encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip")
+    )
+    client, _sent = serve([bad_gzip])
+    with pytest.raises(APIResponseValidationError):
+        client.generate_content("m", BODY)
+
+
+def test_request_that_cannot_be_encoded_is_a_connection_error(serve: Serve) -> None:
+    unencodable = UnicodeEncodeError("ascii", "x-goog-api-key: clé", 17, 18, "not ASCII")
+    client, sent = serve([unencodable, _ok()])
+    with pytest.raises(APIConnectionError, match="cannot be encoded as ascii") as caught:
+        client.generate_content("m", BODY)
+    assert (len(sent), caught.value.cause) == (1, "UnicodeEncodeError")
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
 
 
 def test_last_error_is_raised_after_max_attempts(serve: Serve, sleeps: list[float]) -> None:
@@ -322,3 +416,46 @@ def test_a_retry_is_logged_with_its_delay(serve: Serve, caplog: pytest.LogCaptur
     client, _sent = serve([_status(503), _ok()])
     client.generate_content("m", BODY)
     assert "retrying in 1.00s, attempt 2 of 3" in caplog.text
+
+
+def test_read_timeout_is_retried_when_the_policy_allows_it(sleeps: list[float]) -> None:
+    timed_out: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if not timed_out:
+            timed_out.append(request)
+            raise httpx.ReadTimeout("timed out")
+        return httpx.Response(200, json=ANSWER)
+
+    policy = RetryPolicy(retry_read_timeouts=True, sleep=sleeps.append, random=lambda: 0.0)
+    transport = httpx.MockTransport(handler)
+    with Client(api_key="test-key-123", transport=transport, retry=policy) as client:
+        client.generate_content("m", BODY)
+    assert sleeps == [1.0]
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(
+            429,
+            json={
+                "error": {
+                    "code": 429,
+                    "message": "wait",
+                    "details": [{"@type": RETRY_INFO, "retryDelay": "3600s"}],
+                }
+            },
+        ),
+        httpx.Response(503, headers={"retry-after": "86400"}),
+    ],
+    ids=["retry-info-3600s", "retry-after-86400"],
+)
+def test_a_wait_longer_than_max_delay_is_raised_at_once(
+    serve: Serve, sleeps: list[float], response: httpx.Response
+) -> None:
+    client, sent = serve([response, _ok()])
+    with pytest.raises(APIStatusError) as caught:
+        client.generate_content("m", BODY)
+    assert (len(sent), sleeps) == (1, [])
+    assert caught.value.retry_after is not None and caught.value.retry_after >= 3600

@@ -50,11 +50,13 @@ def stream_of(sent: list[httpx.Request]) -> Iterator[OpenStream]:
     clients: list[Client] = []
 
     def open_stream(
-        body: httpx.SyncByteStream, content_type: str = "text/event-stream"
+        body: httpx.SyncByteStream, content_type: str | None = "text/event-stream"
     ) -> Stream[models.GenerateContentResponse]:
+        headers = {"content-type": content_type} if content_type else {}
+
         def handler(request: httpx.Request) -> httpx.Response:
             sent.append(request)
-            return httpx.Response(200, stream=body, headers={"content-type": content_type})
+            return httpx.Response(200, stream=body, headers=headers)
 
         transport = httpx.MockTransport(handler)
         client = Client(api_key="test-key-123", transport=transport, retry=RetryPolicy())
@@ -120,6 +122,24 @@ def test_decoder_keeps_a_last_event_without_its_blank_line() -> None:
     assert _decode(b"data: x\n\ndata: last") == ["x", "last"]
 
 
+def test_decoder_dispatches_a_data_line_with_an_empty_value() -> None:
+    # WHATWG: only an event whose data buffer stayed empty (no data line at all) is dropped
+    assert _decode(b"data:\n\nevent: ping\n\n") == [""]
+
+
+def test_decoder_gives_lines_that_are_not_sse_fields_at_the_blank_line() -> None:
+    body = b'{\n  "error": {\n    "code": 429\n  }\n}\n\ndata: x\n\n'
+    assert _decode(body) == ['{\n  "error": {\n    "code": 429\n  }\n}', "x"]
+
+
+def test_decoder_gives_lines_that_are_not_sse_fields_at_the_end_of_the_body() -> None:
+    assert _decode(b'{"error": {"code": 500}}') == ['{"error": {"code": 500}}']
+
+
+def test_decoder_does_not_keep_comments_or_known_fields_as_other_lines() -> None:
+    assert _decode(b": ping\nevent: x\nid: 1\nretry: 5\n\n") == []
+
+
 def test_decoder_handles_an_eight_megabyte_line_in_small_pieces() -> None:
     line = b"data: " + b"A" * EIGHT_MB + b"\n\n"
     pieces = [line[i : i + 65536] for i in range(0, len(line), 65536)]
@@ -144,8 +164,8 @@ def test_recorded_image_stream_parses(stream_of: OpenStream, sent: list[httpx.Re
 
 
 def test_stream_requests_event_stream(stream_of: OpenStream, sent: list[httpx.Request]) -> None:
-    with stream_of(Chunks([])) as stream:
-        assert list(stream) == []
+    with stream_of(Chunks([_event({"responseId": "r1"})])) as stream:
+        list(stream)
     assert sent[0].url.path.endswith(":streamGenerateContent")
     assert sent[0].headers["accept"] == "text/event-stream"
 
@@ -218,3 +238,55 @@ def test_a_json_array_body_is_read_as_chunks(stream_of: OpenStream) -> None:
     body = Chunks([json.dumps([{"responseId": "r1"}, {"responseId": "r2"}]).encode()])
     stream = stream_of(body, "application/json")
     assert [chunk.response_id for chunk in stream] == ["r1", "r2"]
+
+
+# ---------------------------------------------------------------- bodies that are not data: lines
+
+RATE_LIMITED = {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}
+
+
+def test_error_json_without_content_type_raises_the_typed_error(stream_of: OpenStream) -> None:
+    body = Chunks([json.dumps(RATE_LIMITED).encode()])
+    with pytest.raises(RateLimitError, match="quota"), stream_of(body, None) as stream:
+        list(stream)
+
+
+def test_pretty_printed_error_under_event_stream_raises_the_typed_error(
+    stream_of: OpenStream,
+) -> None:
+    text = json.dumps(RATE_LIMITED, indent=2).replace("\n", "\r\n").encode()
+    body = Chunks([text[i : i + 7] for i in range(0, len(text), 7)])
+    with pytest.raises(RateLimitError, match="quota"), stream_of(body) as stream:
+        list(stream)
+
+
+def test_empty_body_raises_response_validation_error(stream_of: OpenStream) -> None:
+    with pytest.raises(APIResponseValidationError, match="without any chunk"):
+        list(stream_of(Chunks([])))
+
+
+def test_body_of_comments_only_raises_response_validation_error(stream_of: OpenStream) -> None:
+    with pytest.raises(APIResponseValidationError, match="without any chunk"):
+        list(stream_of(Chunks([b": keep-alive\n\n: keep-alive\n\n"])))
+
+
+def test_empty_json_array_raises_response_validation_error(stream_of: OpenStream) -> None:
+    with pytest.raises(APIResponseValidationError, match="without any chunk"):
+        list(stream_of(Chunks([b"[]"]), "application/json"))
+
+
+def test_error_json_body_closes_the_response(stream_of: OpenStream) -> None:
+    body = Chunks([json.dumps(RATE_LIMITED).encode()])
+    with pytest.raises(RateLimitError):
+        list(stream_of(body, None))
+    assert body.closed
+
+
+def test_undecodable_stream_body_raises_response_validation_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream", "content-encoding": "gzip"}
+        return httpx.Response(200, stream=Chunks([b"not gzip"]), headers=headers)
+
+    client = Client(api_key="test-key-123", transport=httpx.MockTransport(handler))
+    with client, pytest.raises(APIResponseValidationError, match="DecodingError"):
+        list(client.stream_generate_content("m", BODY))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import shutil
 from pathlib import Path
@@ -11,17 +12,30 @@ import pytest
 from codegen import regen
 from codegen.surface import describe_changes, surface_of
 from tests.schema_strategies import SPEC
+from wisdomgate_api import Base64Data, models
 
 GENERATED = regen.TARGET
+PACKAGE = regen.PACKAGE
 
 
 @pytest.fixture(scope="module")
 def fresh_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("regen") / "wisdomgate_api"
-    out.mkdir()
+    """A fresh build of the whole generated/ tree."""
+    out = tmp_path_factory.mktemp("regen") / "generated"
     regen.build(out)
-    shutil.rmtree(out / ".ruff_cache", ignore_errors=True)
     return out
+
+
+@pytest.fixture
+def target(fresh_build: Path, tmp_path: Path) -> Path:
+    """A committed generated/ tree identical to the fresh build, free to break."""
+    found = tmp_path / "generated"
+    shutil.copytree(fresh_build, found)
+    return found
+
+
+def test_regen_builds_the_package_inside_generated(fresh_build: Path) -> None:
+    assert sorted(p.name for p in fresh_build.iterdir()) == [PACKAGE]
 
 
 def test_committed_generated_code_is_what_regen_produces(fresh_build: Path) -> None:
@@ -29,40 +43,102 @@ def test_committed_generated_code_is_what_regen_produces(fresh_build: Path) -> N
 
 
 def test_regen_is_deterministic(fresh_build: Path, tmp_path: Path) -> None:
-    second = tmp_path / "wisdomgate_api"
-    second.mkdir()
+    second = tmp_path / "generated"
     regen.build(second)
-    shutil.rmtree(second / ".ruff_cache", ignore_errors=True)
     assert regen.differences(second, fresh_build) == []
 
 
 def test_header_records_spec_hash_not_time_or_path(fresh_build: Path) -> None:
     spec_hash = hashlib.sha256(regen.SPEC.read_bytes()).hexdigest()
-    first_line = (fresh_build / "models.py").read_text(encoding="utf-8").splitlines()[0]
+    first_line = (fresh_build / PACKAGE / "models.py").read_text(encoding="utf-8").splitlines()[0]
     assert spec_hash in first_line
     assert "timestamp" not in first_line and str(regen.ROOT) not in first_line
 
 
-def test_check_reports_a_stale_extra_file(fresh_build: Path, tmp_path: Path) -> None:
-    target = tmp_path / "target"
-    shutil.copytree(fresh_build, target)
-    (target / "old_module.py").write_text("x = 1\n")
-    assert regen.differences(fresh_build, target) == ["stale extra file: old_module.py"]
+def test_check_reports_a_stale_extra_file_in_the_package(fresh_build: Path, target: Path) -> None:
+    (target / PACKAGE / "old_module.py").write_text("x = 1\n")
+    assert regen.differences(fresh_build, target) == [f"stale extra file: {PACKAGE}/old_module.py"]
 
 
-def test_check_reports_a_hand_edit(fresh_build: Path, tmp_path: Path) -> None:
-    target = tmp_path / "target"
-    shutil.copytree(fresh_build, target)
-    with (target / "models.py").open("a") as handle:
+def test_check_reports_a_stale_extra_file_beside_the_package(
+    fresh_build: Path, target: Path
+) -> None:
+    (target / "stale.py").write_text("x = 1\n")
+    assert regen.differences(fresh_build, target) == ["stale extra file: stale.py"]
+
+
+def test_check_ignores_bytecode_caches(fresh_build: Path, target: Path) -> None:
+    (target / PACKAGE / "__pycache__").mkdir()
+    (target / PACKAGE / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"\0")
+    assert regen.differences(fresh_build, target) == []
+
+
+def test_check_reports_a_hand_edit(fresh_build: Path, target: Path) -> None:
+    with (target / PACKAGE / "models.py").open("a") as handle:
         handle.write("# hand edit\n")
-    assert regen.differences(fresh_build, target) == ["differs: models.py"]
+    assert regen.differences(fresh_build, target) == [f"differs: {PACKAGE}/models.py"]
 
 
-def test_check_reports_a_missing_file(fresh_build: Path, tmp_path: Path) -> None:
-    target = tmp_path / "target"
-    shutil.copytree(fresh_build, target)
-    (target / "py.typed").unlink()
-    assert regen.differences(fresh_build, target) == ["missing: py.typed"]
+def test_check_reports_a_missing_file(fresh_build: Path, target: Path) -> None:
+    (target / PACKAGE / "py.typed").unlink()
+    assert regen.differences(fresh_build, target) == [f"missing: {PACKAGE}/py.typed"]
+
+
+# ---------------------------------------------------------------- sync
+
+
+def test_sync_makes_the_target_identical_stale_files_removed(
+    fresh_build: Path, target: Path
+) -> None:
+    (target / "stale.py").write_text("x = 1\n")
+    (target / PACKAGE / "models.py").write_text("# hand edit\n")
+    regen.sync(fresh_build, target)
+    assert regen.differences(fresh_build, target) == []
+
+
+def test_sync_leaves_no_staging_folder_behind(fresh_build: Path, target: Path) -> None:
+    regen.sync(fresh_build, target)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["generated"]
+
+
+def test_a_failed_sync_leaves_the_target_untouched(
+    fresh_build: Path, target: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    (target / PACKAGE / "models.py").write_text("# the committed version\n")
+    monkeypatch.setattr(shutil, "copytree", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        regen.sync(fresh_build, target)
+    assert (target / PACKAGE / "models.py").read_text() == "# the committed version\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["generated"]
+
+
+def test_a_failed_swap_puts_the_target_back(
+    fresh_build: Path, target: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_rename = Path.rename
+
+    def rename(self: Path, to: Path) -> Path:
+        if self.name == "new":
+            raise OSError(13, "Permission denied")
+        return real_rename(self, to)
+
+    (target / PACKAGE / "models.py").write_text("# the committed version\n")
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OSError, match="Permission denied"):
+        regen.sync(fresh_build, target)
+    assert (target / PACKAGE / "models.py").read_text() == "# the committed version\n"
+
+
+def test_sync_creates_a_missing_target(fresh_build: Path, tmp_path: Path) -> None:
+    target = tmp_path / "generated"
+    regen.sync(fresh_build, target)
+    assert regen.differences(fresh_build, target) == []
+
+
+# ---------------------------------------------------------------- the API surface
 
 
 def test_surface_changes_name_added_removed_and_changed_fields() -> None:
@@ -80,6 +156,78 @@ def test_surface_changes_name_added_removed_and_changed_fields() -> None:
     ]
 
 
+def test_surface_operation_shows_parameters_body_and_result() -> None:
+    operations = surface_of(SPEC)["operations"]
+    assert operations["generateContent"] == (
+        "POST /v1beta/models/{model}:generateContent"
+        " (model: path str; body GenerateContentRequest -> GenerateContentResponse)"
+    )
+    assert operations["streamGenerateContent"].endswith("-> stream of GenerateContentResponse)")
+
+
+def test_surface_lists_every_parameter_with_its_type() -> None:
+    parameters = surface_of(SPEC)["parameters"]
+    assert parameters["generateContent.model"] == "path string (required)"
+    assert parameters["listModels.pageSize"] == "query integer(int32)"
+    assert parameters["streamGenerateContent.alt"] == "query string enum[sse, json]"
+
+
+def test_surface_lists_security_schemes_and_requirements() -> None:
+    security = surface_of(SPEC)["security"]
+    assert security["scheme apiKeyHeader"] == "apiKey header x-goog-api-key"
+    assert security["requirement (default)"] == "apiKeyHeader | bearerAuth | apiKeyQuery"
+
+
+def test_a_changed_parameter_type_is_reported() -> None:
+    spec = copy.deepcopy(SPEC)
+    param = spec["paths"]["/v1beta/models"]["get"]["parameters"][0]
+    param["schema"] = {"type": "string"}
+    lines = describe_changes(surface_of(SPEC), surface_of(spec))
+    assert lines == [
+        "~ listModels: GET /v1beta/models (pageSize: query int; pageToken: query str"
+        " -> ListModelsResponse) -> GET /v1beta/models (pageSize: query str;"
+        " pageToken: query str -> ListModelsResponse)",
+        "~ listModels.pageSize: query integer(int32) -> query string",
+    ]
+
+
+def test_a_changed_response_type_is_reported() -> None:
+    spec = copy.deepcopy(SPEC)
+    op = spec["paths"]["/v1beta/models/{model}:countTokens"]["post"]
+    op["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "$ref": "#/components/schemas/GenerateContentResponse"
+    }
+    lines = describe_changes(surface_of(SPEC), surface_of(spec))
+    assert lines == [
+        "~ countTokens: POST /v1beta/models/{model}:countTokens"
+        " (model: path str; body CountTokensRequest -> CountTokensResponse)"
+        " -> POST /v1beta/models/{model}:countTokens"
+        " (model: path str; body CountTokensRequest -> GenerateContentResponse)"
+    ]
+
+
+def test_a_removed_security_scheme_is_reported() -> None:
+    spec = copy.deepcopy(SPEC)
+    del spec["components"]["securitySchemes"]["apiKeyQuery"]
+    spec["security"] = [{"apiKeyHeader": []}, {"bearerAuth": []}]
+    assert describe_changes(surface_of(SPEC), surface_of(spec)) == [
+        "- security scheme apiKeyQuery",
+        "~ requirement (default): apiKeyHeader | bearerAuth | apiKeyQuery"
+        " -> apiKeyHeader | bearerAuth",
+    ]
+
+
+def test_an_operation_security_override_is_reported() -> None:
+    spec = copy.deepcopy(SPEC)
+    spec["paths"]["/v1beta/models"]["get"]["security"] = []
+    assert describe_changes(surface_of(SPEC), surface_of(spec)) == [
+        "+ security requirement listModels: none"
+    ]
+
+
+# ---------------------------------------------------------------- format: byte
+
+
 def test_every_byte_field_becomes_base64_data() -> None:
     overrides = regen.byte_field_overrides(SPEC)
     assert overrides == {
@@ -88,3 +236,10 @@ def test_every_byte_field_becomes_base64_data() -> None:
         "Part.thought_signature": "wisdomgate_api._base.Base64Data",
         "SearchEntryPoint.sdk_blob": "wisdomgate_api._base.Base64Data",
     }
+
+
+@pytest.mark.parametrize("dotted", sorted(regen.byte_field_overrides(SPEC)))
+def test_every_generated_byte_field_is_annotated_base64_data(dotted: str) -> None:
+    model_name, field = dotted.split(".")
+    annotation = getattr(models, model_name).model_fields[field].annotation
+    assert annotation == Base64Data | None

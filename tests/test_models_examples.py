@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from tests.schema_strategies import SPEC
 from wisdomgate_api import Base64Data, models
 
 RECORDED = Path(__file__).parent / "data" / "recorded"
+DETAIL_PATH = re.compile(r"error\.details\[\d+\]\.[^.\[]+$")
 
 
 def camel(name: str) -> str:
@@ -43,6 +46,7 @@ def test_recorded_response_round_trips(filename: str) -> None:
     wire = json.loads((RECORDED / filename).read_text(encoding="utf-8"))
     parsed = models.GenerateContentResponse.model_validate(wire)
     assert json.loads(parsed.to_json()) == wire
+    assert parsed.unknown_fields() == []
 
 
 def test_recorded_stream_chunks_round_trip() -> None:
@@ -50,6 +54,7 @@ def test_recorded_stream_chunks_round_trip() -> None:
     for line in lines:
         chunk = models.GenerateContentResponse.model_validate_json(line)
         assert json.loads(chunk.to_json()) == json.loads(line)
+        assert chunk.unknown_fields() == []
 
 
 def test_recorded_sse_events_round_trip() -> None:
@@ -61,13 +66,50 @@ def test_recorded_sse_events_round_trip() -> None:
     for event in events:
         chunk = models.GenerateContentResponse.model_validate_json(event)
         assert json.loads(chunk.to_json()) == json.loads(event)
+        assert chunk.unknown_fields() == []
 
 
-@pytest.mark.parametrize("filename", ["error-429-retryinfo.json"])
-def test_recorded_error_round_trips(filename: str) -> None:
-    wire = json.loads((RECORDED / filename).read_text(encoding="utf-8"))
+def recorded_errors() -> dict[str, Any]:
+    """Every recorded error envelope, by file (and key, where one file holds several)."""
+    found = {"error-429-retryinfo.json": _read("error-429-retryinfo.json")}
+    thinking = _read("error-400-thinking.json")
+    found.update(
+        {f"error-400-thinking.json:{k}": v for k, v in thinking.items() if isinstance(v, dict)}
+    )
+    return found
+
+
+def _read(filename: str) -> Any:
+    return json.loads((RECORDED / filename).read_text(encoding="utf-8"))
+
+
+def _unknown_outside_details(error: models.ErrorResponse) -> list[str]:
+    # a detail is a google.protobuf.Any: its fields are declared by the message its @type names
+    return [path for path in error.unknown_fields() if not DETAIL_PATH.match(path)]
+
+
+@pytest.mark.parametrize("name", sorted(recorded_errors()))
+def test_recorded_error_round_trips(name: str) -> None:
+    wire = recorded_errors()[name]
     error = models.ErrorResponse.model_validate(wire)
     assert json.loads(error.to_json()) == wire
+    assert _unknown_outside_details(error) == []
+
+
+@pytest.mark.parametrize("name", sorted(recorded_errors()))
+def test_recorded_error_details_parse_into_typed_messages_without_unknown_fields(
+    name: str,
+) -> None:
+    details = models.ErrorResponse.model_validate(recorded_errors()[name]).error.details or []
+    for detail in details:
+        cls = getattr(models, detail.field_type.rsplit(".", 1)[-1])
+        typed = cls.model_validate(detail.to_wire())
+        assert typed.unknown_fields() == []
+        assert typed.to_wire() == detail.to_wire()
+
+
+def test_recorded_429_is_resource_exhausted() -> None:
+    error = models.ErrorResponse.model_validate(_read("error-429-retryinfo.json"))
     assert error.error.status == models.RpcCode.RESOURCE_EXHAUSTED
 
 
@@ -82,11 +124,9 @@ def test_error_details_parse_into_typed_messages() -> None:
 
 
 @pytest.mark.parametrize("key", ["reasoningNoneResponse", "thinkingLevelAndBudgetResponse"])
-def test_recorded_400_errors_round_trip(key: str) -> None:
-    wire = json.loads((RECORDED / "error-400-thinking.json").read_text(encoding="utf-8"))[key]
-    error = models.ErrorResponse.model_validate(wire)
-    assert json.loads(error.to_json()) == wire
-    assert error.error.code == 400
+def test_recorded_400_errors_are_invalid_argument(key: str) -> None:
+    error = models.ErrorResponse.model_validate(_read("error-400-thinking.json")[key])
+    assert (error.error.code, error.error.status) == (400, models.RpcCode.INVALID_ARGUMENT)
 
 
 def seed_request_examples() -> dict[str, Any]:
@@ -142,6 +182,16 @@ def test_raw_bytes_set_through_the_model_are_sent_as_base64() -> None:
 def test_invalid_base64_raises_value_error() -> None:
     with pytest.raises(ValueError, match="not valid base64"):
         Base64Data("not base64!").to_bytes()
+
+
+@pytest.mark.parametrize("text", ["ab-_c$de", "ab-_+/de", "a-b_.cde", "ab-_cd==="])
+def test_url_safe_base64_with_a_character_outside_its_alphabet_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not valid base64"):
+        Base64Data(text).to_bytes()
+
+
+def test_url_safe_base64_keeps_line_breaks_out_of_the_alphabet_check() -> None:
+    assert Base64Data("-_-_\n-_-_").to_bytes() == base64.urlsafe_b64decode("-_-_-_-_")
 
 
 def test_unknown_fields_are_listed_with_wire_paths() -> None:

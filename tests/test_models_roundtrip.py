@@ -61,9 +61,12 @@ def test_snake_case_input_gives_camel_case_output(name: str) -> None:
     check()
 
 
+KNOWN_FINISH_REASONS = {member.value.casefold() for member in models.FinishReason}
+
+
 @given(
     value=st.text(min_size=1, max_size=20).filter(
-        lambda v: v not in models.FinishReason.__members__
+        lambda v: v.casefold() not in KNOWN_FINISH_REASONS
     )
 )
 def test_unknown_enum_values_are_kept(value: str) -> None:
@@ -95,3 +98,59 @@ def test_every_enum_keeps_a_value_it_does_not_know(name: str) -> None:
     value = getattr(models, name)("VALUE_ADDED_NEXT_YEAR")
     assert value == "VALUE_ADDED_NEXT_YEAR"
     assert not value.is_known
+
+
+@pytest.mark.parametrize("value", ["Text", "text", "tExT"])
+def test_an_enum_value_differing_only_in_case_is_the_known_member(value: str) -> None:
+    config = models.GenerationConfig.model_validate({"responseModalities": [value, "Image"]})
+    assert config.response_modalities == [
+        models.ResponseModality.TEXT,
+        models.ResponseModality.IMAGE,
+    ]
+    assert config.to_wire() == {"responseModalities": ["TEXT", "IMAGE"]}
+
+
+def test_a_lower_case_enum_takes_its_canonical_spelling_too() -> None:
+    assert models.ServiceTier("FLEX") is models.ServiceTier.FLEX
+    assert models.ServiceTier("FLEX") == "flex"
+
+
+def test_a_value_close_to_a_known_one_stays_unknown() -> None:
+    value = models.ResponseModality("TEXTS")
+    assert value == "TEXTS" and not value.is_known
+
+
+# ---------------------------------------------------------------- int64: a string or a number
+
+
+def int64_fields() -> list[tuple[str, str]]:
+    """(schema, field) of every int64 property in the spec."""
+    return sorted(
+        (name, field)
+        for name, schema in SCHEMAS.items()
+        for field, prop in schema.get("properties", {}).items()
+        if prop.get("format") == "int64"
+    )
+
+
+def test_the_spec_has_int64_fields() -> None:
+    assert ("Schema", "maxItems") in int64_fields() and (
+        "Violation",
+        "quotaValue",
+    ) in int64_fields()
+
+
+@pytest.mark.parametrize(("name", "field"), int64_fields())
+@pytest.mark.parametrize("value", ["42", 42, "-9223372036854775808", 9223372036854775807])
+def test_int64_field_accepts_a_string_or_a_number_unchanged(
+    name: str, field: str, value: str | int
+) -> None:
+    cls = model_class(name)
+    assert round_trip(cls, {field: value}) == {field: value}
+
+
+def test_schema_without_type_is_accepted() -> None:
+    wire = {"anyOf": [{"type": "STRING"}, {"type": "INTEGER", "nullable": True}]}
+    schema = models.Schema.model_validate(wire)
+    assert schema.type is None and schema.unknown_fields() == []
+    assert schema.to_wire() == wire

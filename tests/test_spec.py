@@ -73,3 +73,28 @@ def test_image_config_lists_known_sizes_and_ratios() -> None:
     props = SPEC["components"]["schemas"]["ImageConfig"]["properties"]
     assert props["imageSize"]["examples"] == ["512", "1K", "2K", "4K"]
     assert {"1:1", "16:9", "21:9", "1:8"} <= set(props["aspectRatio"]["examples"])
+
+
+def int64_properties() -> list[dict[str, Any]]:
+    return [
+        prop
+        for schema in SPEC["components"]["schemas"].values()
+        for prop in schema.get("properties", {}).values()
+        if prop.get("format") == "int64"
+    ]
+
+
+def test_every_int64_field_accepts_a_string_or_a_number() -> None:
+    # ProtoJSON reads an int64 from a JSON number or a decimal string; it writes the string
+    assert int64_properties() != []
+    assert all(prop["type"] == ["string", "integer"] for prop in int64_properties())
+
+
+@pytest.mark.parametrize("value", ["10", 10])
+def test_quota_value_validates_as_a_string_or_a_number(value: str | int) -> None:
+    validator_for("Violation").validate({"quotaValue": value})
+
+
+def test_schema_without_type_validates() -> None:
+    # python-genai's Schema.type is optional and the API accepts {"anyOf": [...]} without it
+    validator_for("Schema").validate({"anyOf": [{"type": "STRING"}, {"type": "INTEGER"}]})
