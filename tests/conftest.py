@@ -36,6 +36,40 @@ def sent() -> list[httpx.Request]:
     return []
 
 
+@pytest.fixture
+def sent_bodies(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[bytes]:
+    """Every request body `wisdomgate run` sends in this process, retries included.
+
+    Captured below the client with an httpx event hook; the client's backoff waits are
+    recorded in `sleeps` instead of slept.
+    """
+    from wisdomgate import cli
+    from wisdomgate_api import AsyncClient, RetryPolicy
+
+    bodies: list[bytes] = []
+
+    async def record(request: httpx.Request) -> None:
+        bodies.append(request.content)
+
+    async def no_sleep(delay: float) -> None:
+        sleeps.append(delay)
+
+    def open_client(
+        key: str, base_url: str | None, timeout: httpx.Timeout, attempts: int
+    ) -> AsyncClient:
+        policy = RetryPolicy(max_attempts=attempts, async_sleep=no_sleep)
+        return AsyncClient(
+            api_key=key,
+            base_url=base_url,
+            timeout=timeout,
+            retry=policy,
+            event_hooks={"request": [record]},
+        )
+
+    monkeypatch.setattr(cli, "open_client", open_client)
+    return bodies
+
+
 @pytest.fixture(scope="session")
 def simulator_url() -> Iterator[str]:
     """Base URL of one simulator (default config: accepts SIMULATOR_KEY) for the whole session."""

@@ -6,11 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from wisdomgate import cli
-from wisdomgate_api import AsyncClient, RetryPolicy
 
 pytestmark = pytest.mark.slow
 
@@ -32,33 +30,6 @@ def recipe(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def attempts(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[httpx.Request]:
-    """Every request `run` sends, retries included; backoff sleeps are recorded, not slept."""
-    seen: list[httpx.Request] = []
-
-    async def record(request: httpx.Request) -> None:
-        seen.append(request)
-
-    async def no_sleep(delay: float) -> None:
-        sleeps.append(delay)
-
-    def open_client(
-        key: str, base_url: str | None, timeout: httpx.Timeout, tries: int
-    ) -> AsyncClient:
-        policy = RetryPolicy(max_attempts=tries, async_sleep=no_sleep)
-        return AsyncClient(
-            api_key=key,
-            base_url=base_url,
-            timeout=timeout,
-            retry=policy,
-            event_hooks={"request": [record]},
-        )
-
-    monkeypatch.setattr(cli, "open_client", open_client)
-    return seen
-
-
 def run(recipe: Path, out: Path, *faults: str) -> int:
     args = ["run", str(recipe), "--simulate", "--out", str(out)]
     for fault in faults:
@@ -71,33 +42,33 @@ def manifest(out: Path) -> dict[str, Any]:
 
 
 def test_a_429_storm_is_retried_until_it_passes(
-    recipe: Path, tmp_path: Path, attempts: list[httpx.Request], sleeps: list[float]
+    recipe: Path, tmp_path: Path, sent_bodies: list[bytes], sleeps: list[float]
 ) -> None:
     assert run(recipe, tmp_path / "out", "429;count=2;retry=3") == cli.EXIT_OK
-    assert len(attempts) == 3
+    assert len(sent_bodies) == 3
     assert sleeps == [3.0, 3.0]  # the server's RetryInfo delay, not a guess
     assert manifest(tmp_path / "out")["status"] == "passed"
 
 
 def test_a_connection_dropped_mid_body_is_retried(
-    recipe: Path, tmp_path: Path, attempts: list[httpx.Request]
+    recipe: Path, tmp_path: Path, sent_bodies: list[bytes]
 ) -> None:
     assert run(recipe, tmp_path / "out", "drop;count=1") == cli.EXIT_OK
-    assert len(attempts) == 2
+    assert len(sent_bodies) == 2
 
 
 def test_a_daily_quota_fails_at_once_with_the_reason(
-    recipe: Path, tmp_path: Path, attempts: list[httpx.Request], capsys: pytest.CaptureFixture[str]
+    recipe: Path, tmp_path: Path, sent_bodies: list[bytes], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(recipe, tmp_path / "out", "429-daily;count=*") == cli.EXIT_FAILED
-    assert len(attempts) == 1
+    assert len(sent_bodies) == 1
     assert "daily or zero quota: not retried" in capsys.readouterr().out
     turn = manifest(tmp_path / "out")["turns"][0]
     assert turn["outcome"]["http_status"] == 429
 
 
 def test_a_persistent_503_gives_up_after_max_attempts(
-    recipe: Path, tmp_path: Path, attempts: list[httpx.Request]
+    recipe: Path, tmp_path: Path, sent_bodies: list[bytes]
 ) -> None:
     code = cli.main(
         [
@@ -113,7 +84,7 @@ def test_a_persistent_503_gives_up_after_max_attempts(
         ]
     )
     assert code == cli.EXIT_FAILED
-    assert len(attempts) == 3
+    assert len(sent_bodies) == 3
     assert manifest(tmp_path / "out")["turns"][0]["outcome"]["http_status"] == 503
 
 

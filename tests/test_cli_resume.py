@@ -11,11 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from wisdomgate import cli
-from wisdomgate_api import AsyncClient, RetryPolicy
 
 pytestmark = pytest.mark.slow
 
@@ -40,29 +38,6 @@ def write(folder: Path, slow: str = "") -> Path:
 
 def manifest(out: Path) -> dict[str, Any]:
     return json.loads((out / "fox" / "default" / "manifest.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def sent_bodies(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Every request body `run` sends from this process."""
-    bodies: list[bytes] = []
-
-    async def record(request: httpx.Request) -> None:
-        bodies.append(request.content)
-
-    def open_client(
-        key: str, base_url: str | None, timeout: httpx.Timeout, tries: int
-    ) -> AsyncClient:
-        return AsyncClient(
-            api_key=key,
-            base_url=base_url,
-            timeout=timeout,
-            retry=RetryPolicy(max_attempts=tries),
-            event_hooks={"request": [record]},
-        )
-
-    monkeypatch.setattr(cli, "open_client", open_client)
-    return bodies
 
 
 def run(recipe: Path, out: Path, *extra: str) -> int:

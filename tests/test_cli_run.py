@@ -11,7 +11,7 @@ import pytest
 
 from wisdomgate import cli
 from wisdomgate.simulator import SIMULATOR_KEY
-from wisdomgate_api import AsyncClient, RetryPolicy, encode_body
+from wisdomgate_api import AsyncClient, encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,29 +33,6 @@ turns:
   - prompt: "{{ subject }}"
     expect: {images: 1}
 """
-
-
-@pytest.fixture
-def sent_bodies(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Every request body `run` sends, captured below the client with an httpx event hook."""
-    bodies: list[bytes] = []
-
-    async def record(request: httpx.Request) -> None:
-        bodies.append(request.content)
-
-    def open_client(
-        key: str, base_url: str | None, timeout: httpx.Timeout, attempts: int
-    ) -> AsyncClient:
-        return AsyncClient(
-            api_key=key,
-            base_url=base_url,
-            timeout=timeout,
-            retry=RetryPolicy(max_attempts=attempts),
-            event_hooks={"request": [record]},
-        )
-
-    monkeypatch.setattr(cli, "open_client", open_client)
-    return bodies
 
 
 @pytest.fixture
