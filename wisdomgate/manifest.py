@@ -28,6 +28,7 @@ from wisdomgate.expectations import ExpectationResult
 from wisdomgate.outcomes import TurnOutcome
 from wisdomgate.outputs import FileRef, response_file_name
 from wisdomgate.plan import PlannedRun
+from wisdomgate_api import Base64Data
 from wisdomgate_api.models import GenerateContentResponse
 
 __all__ = [
@@ -104,18 +105,10 @@ def strip_inline_data(wire: Any, refs: Mapping[str, FileRef]) -> Any:
 
 
 def _reference(data: str, refs: Mapping[str, FileRef]) -> dict[str, Any]:
-    raw = _b64decode(data)
+    raw = Base64Data(data).to_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     ref = refs.get(digest)
     return ref.to_json() if ref else {"file": None, "sha256": digest, "bytes": len(raw)}
-
-
-def _b64decode(data: str) -> bytes:
-    text = "".join(data.split())
-    padded = text + "=" * (-len(text) % 4)
-    if "-" in text or "_" in text:
-        return base64.urlsafe_b64decode(padded)
-    return base64.b64decode(padded)
 
 
 def restore_inline_data(wire: Any, run_dir: Path) -> Any:
