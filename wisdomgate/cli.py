@@ -19,6 +19,7 @@ import httpx
 from wisdomgate import __version__
 from wisdomgate.dryrun import dry_run
 from wisdomgate.errors import RecipeErrors
+from wisdomgate.junit import write_junit
 from wisdomgate.loader import load_plans, validate_paths
 from wisdomgate.plan import PlannedRun
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
@@ -26,6 +27,7 @@ from wisdomgate.redact import Redactor
 from wisdomgate.report import Reporter
 from wisdomgate.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
 from wisdomgate.schema import render_schema
+from wisdomgate.shard import Shard
 from wisdomgate_api import (
     API_KEY_ENV,
     BASE_URL_ENV,
@@ -87,6 +89,13 @@ def _positive_int(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return number
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive_float(text: str) -> float:
@@ -188,6 +197,15 @@ def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_true",
         help="write the request bodies (turn-<N>.request.json) instead of sending them",
     )
+    run.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="run only the K-th of N disjoint slices of the runs (one per CI job)",
+    )
+    run.add_argument(
+        "--junit", type=Path, metavar="FILE", help="write a JUnit XML report of the runs"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,6 +274,8 @@ async def _run_all(
         runner = Runner(client, options, on_result=reporter.run_finished)
         results = await runner.run_all(plans)
     reporter.summary(results, args.out)
+    if args.junit:
+        write_junit(args.junit, results, redactor)
     return results
 
 
@@ -271,8 +291,14 @@ def _check_out(out: Path) -> None:
 
 
 def _command_run(args: argparse.Namespace) -> int:
+    if args.junit and args.dry_run:
+        raise UsageError("--junit reports runs, and --dry-run runs nothing: use one or the other")
     _check_out(args.out)
     plans = _load(args)
+    if args.shard:
+        chosen = args.shard.select(plans)
+        print(args.shard.summary(len(chosen), len(plans)), flush=True)
+        plans = chosen
     if args.dry_run:
         Reporter(sys.stdout).dry_run(dry_run(plans, args.out), args.out)
         return EXIT_OK
