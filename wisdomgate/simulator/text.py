@@ -7,11 +7,17 @@ import json
 
 __all__ = ["answer_text", "thought_text", "topic_of"]
 
-_VOCABULARY = """models learn patterns from examples and use them to predict useful outputs
-data flows through layers that weigh signals and combine evidence step by step
-each answer is simulated locally so tests stay fast repeatable and offline
-the same request always gives the same words while a new prompt changes them"""
-_WORDS = tuple(_VOCABULARY.split())
+# Whole sentences, picked by the request hash: readable answers that still differ per request.
+_SENTENCES = (
+    "Models learn patterns from many examples and use them to predict a useful output.",
+    "Data flows through layers that weigh signals and combine the evidence step by step.",
+    "This answer comes from the local simulator, so it is fast, repeatable and offline.",
+    "The same request always gets the same words, and a new prompt changes them.",
+    "A real model would go into more depth; the simulator keeps its answers short.",
+    "Usage metadata below counts the prompt and answer tokens roughly as the API does.",
+    "Streaming splits this text over several chunks, with the finish reason in the last.",
+    "Grounding, safety outcomes and faults can be triggered on purpose for tests.",
+)
 
 
 def topic_of(prompt: str, limit: int = 80) -> str:
@@ -27,7 +33,8 @@ def answer_text(*, prompt: str, model: str, request_hash: str, image: bool, as_j
         text = f"Here is the image for “{topic}”, rendered by the {model} simulator."
     else:
         digest = hashlib.sha256(f"{request_hash}|text".encode()).digest()
-        sentences = [_sentence(digest, i) for i in range(2 + digest[0] % 3)]
+        start = digest[1] % len(_SENTENCES)  # consecutive picks: never the same sentence twice
+        sentences = [_SENTENCES[(start + i) % len(_SENTENCES)] for i in range(2 + digest[0] % 3)]
         text = f"Simulated answer from {model} to “{topic}”. " + " ".join(sentences)
     return json.dumps({"answer": text}, ensure_ascii=False) if as_json else text
 
@@ -35,10 +42,3 @@ def answer_text(*, prompt: str, model: str, request_hash: str, image: bool, as_j
 def thought_text(prompt: str) -> str:
     """A short thought summary (sent only when includeThoughts is true)."""
     return f"**Planning the answer**\n\nThe request is about “{topic_of(prompt, 60)}”; answer it directly."
-
-
-def _sentence(digest: bytes, index: int) -> str:
-    seed = hashlib.sha256(digest + bytes([index])).digest()
-    count = 6 + seed[0] % 7
-    words = [_WORDS[seed[1 + i] % len(_WORDS)] for i in range(count)]
-    return " ".join(words).capitalize() + "."
