@@ -18,7 +18,7 @@ import functools
 import hashlib
 import json
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -87,21 +87,40 @@ def git_info(recipe_path: Path) -> GitInfo:
     return GitInfo(head, path)
 
 
+def map_objects(wire: Any, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+    """A copy of a JSON value in which every object, innermost first, went through change."""
+    if isinstance(wire, list):
+        return [map_objects(item, change) for item in wire]
+    if isinstance(wire, dict):
+        return change({key: map_objects(value, change) for key, value in wire.items()})
+    return wire
+
+
+def iter_objects(wire: Any) -> Iterator[dict[str, Any]]:
+    """Every object inside a JSON value, outermost first."""
+    if isinstance(wire, list):
+        for item in wire:
+            yield from iter_objects(item)
+    elif isinstance(wire, dict):
+        yield wire
+        for value in wire.values():
+            yield from iter_objects(value)
+
+
 def strip_inline_data(wire: Any, refs: Mapping[str, FileRef]) -> Any:
     """A copy of a request/content JSON with every inlineData.data replaced by a file reference.
 
     refs maps the sha256 of the decoded bytes to the file that holds them; data with no file gets
     {"file": null, ...} so that image bytes never end up inside the manifest.
     """
-    if isinstance(wire, list):
-        return [strip_inline_data(item, refs) for item in wire]
-    if not isinstance(wire, dict):
-        return wire
-    out = {key: strip_inline_data(value, refs) for key, value in wire.items()}
-    blob = wire.get("inlineData")
-    if isinstance(blob, dict) and isinstance(blob.get("data"), str):
-        out["inlineData"] = {**blob, "data": _reference(blob["data"], refs)}
-    return out
+
+    def change(obj: dict[str, Any]) -> dict[str, Any]:
+        blob = obj.get("inlineData")
+        if isinstance(blob, dict) and isinstance(blob.get("data"), str):
+            return {**obj, "inlineData": {**blob, "data": _reference(blob["data"], refs)}}
+        return obj
+
+    return map_objects(wire, change)
 
 
 def _reference(data: str, refs: Mapping[str, FileRef]) -> dict[str, Any]:
@@ -113,30 +132,29 @@ def _reference(data: str, refs: Mapping[str, FileRef]) -> dict[str, Any]:
 
 def restore_inline_data(wire: Any, run_dir: Path) -> Any:
     """The inverse of strip_inline_data: read each referenced file back as base64 (for resume)."""
-    if isinstance(wire, list):
-        return [restore_inline_data(item, run_dir) for item in wire]
-    if not isinstance(wire, dict):
-        return wire
-    out = {key: restore_inline_data(value, run_dir) for key, value in wire.items()}
-    blob = wire.get("inlineData")
-    if isinstance(blob, dict) and isinstance(blob.get("data"), dict):
-        raw = (run_dir / blob["data"]["file"]).read_bytes()
-        out["inlineData"] = {**blob, "data": base64.b64encode(raw).decode("ascii")}
-    return out
+
+    def change(obj: dict[str, Any]) -> dict[str, Any]:
+        blob = obj.get("inlineData")
+        if isinstance(blob, dict) and isinstance(blob.get("data"), dict):
+            raw = (run_dir / blob["data"]["file"]).read_bytes()
+            data = base64.b64encode(raw).decode("ascii")
+            return {**obj, "inlineData": {**blob, "data": data}}
+        return obj
+
+    return map_objects(wire, change)
 
 
 def hash_signatures(wire: Any) -> Any:
     """A copy with every thoughtSignature text replaced by {"sha256", "chars"} of it."""
-    if isinstance(wire, list):
-        return [hash_signatures(item) for item in wire]
-    if not isinstance(wire, dict):
-        return wire
-    out = {key: hash_signatures(value) for key, value in wire.items()}
-    signature = wire.get("thoughtSignature")
-    if isinstance(signature, str):
+
+    def change(obj: dict[str, Any]) -> dict[str, Any]:
+        signature = obj.get("thoughtSignature")
+        if not isinstance(signature, str):
+            return obj
         digest = hashlib.sha256(signature.encode("utf-8")).hexdigest()
-        out["thoughtSignature"] = {"sha256": digest, "chars": len(signature)}
-    return out
+        return {**obj, "thoughtSignature": {"sha256": digest, "chars": len(signature)}}
+
+    return map_objects(wire, change)
 
 
 def compact_request(wire: dict[str, Any], answered_turns: Iterable[int]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wisdomgate.manifest import restore_inline_data
+from wisdomgate.manifest import iter_objects, restore_inline_data
 from wisdomgate.outputs import response_file_name
 
 __all__ = ["PaidAnswer", "load_paid_answers", "response_file_name"]
@@ -64,15 +64,12 @@ def _paid_answer(run_dir: Path, turn: Any) -> PaidAnswer | None:
 
 def _files_intact(run_dir: Path, wire: Any) -> bool:
     """Every file reference in wire exists and still has the recorded sha256."""
-    if isinstance(wire, list):
-        return all(_files_intact(run_dir, item) for item in wire)
-    if not isinstance(wire, dict):
-        return True
-    blob = wire.get("inlineData")
-    ref = blob.get("data") if isinstance(blob, dict) else None
-    if isinstance(ref, dict) and not _intact(run_dir, ref):
-        return False
-    return all(_files_intact(run_dir, value) for key, value in wire.items() if key != "inlineData")
+    for obj in iter_objects(wire):
+        blob = obj.get("inlineData")
+        ref = blob.get("data") if isinstance(blob, dict) else None
+        if isinstance(ref, dict) and not _intact(run_dir, ref):
+            return False
+    return True
 
 
 def _intact(run_dir: Path, ref: dict[str, Any]) -> bool:
