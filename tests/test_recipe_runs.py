@@ -84,10 +84,10 @@ def test_only_with_a_run_that_does_not_exist_names_the_runs_there_are(tmp_path: 
     )
 
 
-@pytest.mark.parametrize("ratio", ["16:9.5", "1.5:1", "4:3"])
-def test_an_aspect_ratio_expectation_may_have_decimals(tmp_path: Path, ratio: str) -> None:
-    recipe = write(
-        tmp_path,
+def ratio_recipe(folder: Path, ratio: str) -> Path:
+    """A one-turn image recipe whose only expectation is aspect_ratio: ratio."""
+    return write(
+        folder,
         "r.yaml",
         f"""
         version: 1
@@ -95,19 +95,16 @@ def test_an_aspect_ratio_expectation_may_have_decimals(tmp_path: Path, ratio: st
         turns: [{{prompt: apple, expect: {{aspect_ratio: "{ratio}"}}}}]
         """,
     )
+
+
+@pytest.mark.parametrize("ratio", ["16:9.5", "1.5:1", "4:3"])
+def test_an_aspect_ratio_expectation_may_have_decimals(tmp_path: Path, ratio: str) -> None:
+    recipe = ratio_recipe(tmp_path, ratio)
     assert validate_paths([recipe]).ok
 
 
 @pytest.mark.parametrize("ratio", ["16:0", "16/9", "-1:2", "1e3:1"])
 def test_an_aspect_ratio_expectation_must_be_positive_w_h(tmp_path: Path, ratio: str) -> None:
-    recipe = write(
-        tmp_path,
-        "r.yaml",
-        f"""
-        version: 1
-        model: gemini-3-pro-image-preview
-        turns: [{{prompt: apple, expect: {{aspect_ratio: "{ratio}"}}}}]
-        """,
-    )
+    recipe = ratio_recipe(tmp_path, ratio)
     [error] = validate_paths([recipe]).errors
     assert error.message == f"aspect_ratio '{ratio}' is not W:H"
