@@ -16,7 +16,7 @@ from wisdomgate.catalog import (
     load_catalog,
     parse_catalog,
 )
-from wisdomgate_api import WisdomGateError
+from wisdomgate.errors import ToolkitError
 
 PRO_IMAGE = "gemini-3-pro-image-preview"
 FLASH_31_IMAGE = "gemini-3.1-flash-image-preview"
@@ -55,7 +55,7 @@ def test_get_unknown_returns_none(catalog: Catalog) -> None:
 def test_require_unknown_lists_known_names(catalog: Catalog) -> None:
     with pytest.raises(KeyError) as info:
         catalog.require("gemini-0-nope")
-    assert isinstance(info.value, WisdomGateError)
+    assert isinstance(info.value, ToolkitError)
     assert PRO_IMAGE in str(info.value)
 
 

@@ -19,12 +19,12 @@ from wisdomgate.simulator import (
     SIMULATOR_KEY,
     FaultSpec,
     SimulatorConfig,
+    SimulatorError,
     create_app,
     run_simulator,
 )
 from wisdomgate.simulator import __main__ as simulator_module
 from wisdomgate.simulator.faults import FaultState
-from wisdomgate_api import WisdomGateError
 
 TEXT = "gemini-2.5-flash"
 BODY = {"contents": [{"parts": [{"text": "hello"}]}]}
@@ -89,7 +89,7 @@ def test_one_bad_spec_in_a_list_refuses_the_header(sim_client: httpx.Client) -> 
     ["slow;delay=inf", "slow;delay=1e9", "slow;delay=nan", "429;retry=inf", "429;retry=60.5"],
 )
 def test_parse_rejects_unbounded_times(text: str) -> None:
-    with pytest.raises(WisdomGateError, match="finite number of seconds from 0 to 60"):
+    with pytest.raises(SimulatorError, match="finite number of seconds from 0 to 60"):
         FaultSpec.parse(text)
 
 
@@ -98,7 +98,7 @@ def test_parse_accepts_sixty_seconds() -> None:
 
 
 def test_config_rejects_infinite_latency() -> None:
-    with pytest.raises(WisdomGateError, match="latency"):
+    with pytest.raises(SimulatorError, match="latency"):
         SimulatorConfig(latency=float("inf"))
 
 

@@ -13,10 +13,10 @@ from wisdomgate.simulator import (
     SIMULATOR_KEY,
     FaultSpec,
     SimulatorConfig,
+    SimulatorError,
     run_simulator,
 )
 from wisdomgate.simulator.faults import FaultState, parse_header
-from wisdomgate_api import WisdomGateError
 
 TEXT = "gemini-2.5-flash"
 G3 = "gemini-3-pro-preview"
@@ -220,7 +220,7 @@ def test_parse_unbounded_count() -> None:
     "text", ["418", "429;count=-1", "429;rate=2", "429;colour=red", "slow;delay=x"]
 )
 def test_parse_rejects_bad_specs(text: str) -> None:
-    with pytest.raises(WisdomGateError):
+    with pytest.raises(SimulatorError):
         FaultSpec.parse(text)
 
 

@@ -16,7 +16,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from wisdomgate_api import WisdomGateError
+from wisdomgate.errors import ToolkitError
 
 __all__ = [
     "Catalog",
@@ -31,11 +31,11 @@ __all__ = [
 DEFAULT_ASPECT_RATIO = "1:1"
 
 
-class CatalogError(WisdomGateError):
+class CatalogError(ToolkitError):
     """The catalog data file is malformed."""
 
 
-class UnknownModelError(WisdomGateError, KeyError):
+class UnknownModelError(ToolkitError, KeyError):
     """A model name the catalog does not know."""
 
     def __str__(self) -> str:
@@ -43,7 +43,7 @@ class UnknownModelError(WisdomGateError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-class UnsupportedImageOptionError(WisdomGateError, ValueError):
+class UnsupportedImageOptionError(ToolkitError, ValueError):
     """An aspect ratio or image size the model does not support (or a text model)."""
 
 

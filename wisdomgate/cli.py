@@ -18,7 +18,7 @@ import httpx
 
 from wisdomgate.arguments import build_parser
 from wisdomgate.dryrun import dry_run
-from wisdomgate.errors import RecipeErrors
+from wisdomgate.errors import RecipeErrors, ToolkitError, UsageError
 from wisdomgate.junit import write_junit
 from wisdomgate.loader import load_plans, validate_paths
 from wisdomgate.plan import PlannedRun
@@ -40,10 +40,6 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "open_client"]
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-
-
-class UsageError(WisdomGateError):
-    """A problem with the command line or the environment (exit code 2)."""
 
 
 def open_client(
@@ -87,9 +83,18 @@ def _endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
     if args.simulate:
         if args.base_url:
             raise UsageError("--simulate and --base-url exclude each other")
-        from wisdomgate.simulator import SIMULATOR_KEY, SimulatorConfig, run_simulator
+        from wisdomgate.simulator import (
+            SIMULATOR_KEY,
+            SimulatorConfig,
+            SimulatorError,
+            run_simulator,
+        )
 
-        with run_simulator(SimulatorConfig(faults=tuple(args.simulate_fault))) as base_url:
+        try:
+            config = SimulatorConfig(faults=tuple(args.simulate_fault))
+        except SimulatorError as error:
+            raise UsageError(f"--simulate-fault: {error}") from None
+        with run_simulator(config) as base_url:
             yield SIMULATOR_KEY, base_url
         return
     if args.simulate_fault:
@@ -172,9 +177,13 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 
 def _command_serve(args: argparse.Namespace) -> int:
-    from wisdomgate.simulator import config_from_args, serve
+    from wisdomgate.simulator import SimulatorError, config_from_args, serve
 
-    serve(args.host, args.port, config_from_args(args))
+    try:
+        config = config_from_args(args)
+    except SimulatorError as error:
+        raise UsageError(str(error)) from None
+    serve(args.host, args.port, config)
     return EXIT_OK
 
 
@@ -211,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(error, file=sys.stderr)
         print(f"{len(errors.errors)} problem(s) found, nothing was sent", file=sys.stderr)
         return EXIT_USAGE
-    except WisdomGateError as error:
+    except (ToolkitError, WisdomGateError) as error:
         print(f"wisdomgate: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:

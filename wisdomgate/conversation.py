@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from wisdomgate.errors import ToolkitError
 from wisdomgate.plan import ImageInput, PlannedRun, PlannedTurn
-from wisdomgate_api import Base64Data, WisdomGateError
+from wisdomgate_api import Base64Data
 from wisdomgate_api.models import Blob, Content, GenerateContentRequest, Part
 
 __all__ = ["Conversation", "ReferenceImageChangedError", "dry_run_placeholder", "user_content"]
 
 
-class ReferenceImageChangedError(WisdomGateError):
+class ReferenceImageChangedError(ToolkitError):
     """A reference image changed on disk (or went away) after the recipe was validated."""
 
 

@@ -1,4 +1,13 @@
-"""Errors in recipe files: where (file:line:column, field), what, and how to fix it."""
+"""The runtime's own errors, rooted in ToolkitError, and recipe errors with their place.
+
+    ToolkitError                 a problem on this side: the recipe, the command line, --out
+    ├── RecipeError / RecipeErrors    a recipe file (file:line:column, field, fix)
+    ├── UsageError                    the command line or the environment
+    └── OutputError                   the output folder (a planted symlink, a locked run folder)
+
+API and transport errors are the client's own hierarchy (`wisdomgate_api.WisdomGateError`);
+the CLI maps both to exit codes explicitly (see wisdomgate.cli).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +16,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from wisdomgate_api import WisdomGateError
-
-__all__ = ["FieldPath", "Issue", "RecipeError", "RecipeErrors", "format_field"]
+__all__ = [
+    "FieldPath",
+    "Issue",
+    "OutputError",
+    "RecipeError",
+    "RecipeErrors",
+    "ToolkitError",
+    "UsageError",
+    "format_field",
+]
 
 # A path into the recipe's data: mapping keys and 0-based list indices, e.g. ("turns", 1, "prompt").
 FieldPath = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
+
+
+class ToolkitError(Exception):
+    """Root of the runtime's own errors (recipes, usage, output folders); never an API error."""
+
+
+class UsageError(ToolkitError):
+    """A problem with the command line or the environment (exit code 2)."""
+
+
+class OutputError(ToolkitError):
+    """The output folder cannot be written safely (a symlink inside it, a folder in use)."""
 
 
 def format_field(path: Sequence[str | int]) -> str:
@@ -35,7 +63,7 @@ class Issue:
     severity: Severity = "error"
 
 
-class RecipeError(WisdomGateError):
+class RecipeError(ToolkitError):
     """One problem in a recipe file, with its position and a suggested fix."""
 
     def __init__(
@@ -88,7 +116,7 @@ def _key(error: RecipeError) -> tuple[object, ...]:
     return (str(error.path), error.line, error.column, error.field, error.message, error.fix)
 
 
-class RecipeErrors(WisdomGateError):
+class RecipeErrors(ToolkitError):
     """Every problem found in one or more recipe files (validation never stops at the first)."""
 
     def __init__(self, errors: Iterable[RecipeError]) -> None:

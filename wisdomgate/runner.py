@@ -32,6 +32,7 @@ from typing import Protocol
 from wisdomgate.answer import Answer
 from wisdomgate.catalog import load_catalog
 from wisdomgate.conversation import Conversation
+from wisdomgate.errors import ToolkitError, UsageError
 from wisdomgate.expectations import check_expectations
 from wisdomgate.manifest import (
     RunRecord,
@@ -79,7 +80,7 @@ class GenerateContentClient(Protocol):
         ...
 
 
-class FolderClashError(WisdomGateError):
+class FolderClashError(UsageError):
     """Two runs would write into the same output folder."""
 
 
@@ -209,7 +210,7 @@ class Runner:
     async def _turn(self, state: _RunState, turn: PlannedTurn, record: TurnRecord) -> None:
         try:
             request, user = state.conversation.request_for(turn)
-        except (OSError, WisdomGateError) as exc:
+        except (OSError, ToolkitError) as exc:
             record.outcome = TurnOutcome(
                 OutcomeKind.INPUT_ERROR, False, f"cannot build request: {exc}"
             )

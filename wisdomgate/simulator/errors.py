@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from wisdomgate_api import WisdomGateError
 from wisdomgate_api.models import ErrorResponse, RpcCode, Status, StatusDetail
 
 __all__ = [
@@ -34,16 +33,19 @@ _TYPE = "type.googleapis.com/google.rpc."
 _RATE_LIMIT_DOC = "https://ai.google.dev/gemini-api/docs/rate-limits"
 
 
-class SimulatorError(WisdomGateError):
-    """The simulator could not do what was asked (start, configure)."""
+class SimulatorError(Exception):
+    """The simulator could not do what was asked (start, configure); not a client error."""
 
 
 class SimulatorConfigError(SimulatorError, ValueError):
     """A simulator setting (fault spec, latency...) is invalid."""
 
 
-class ApiError(WisdomGateError):
-    """An error answer: HTTP status, google.rpc.Status body and extra headers."""
+class ApiError(Exception):
+    """An error answer the simulator sends: HTTP status, google.rpc.Status body, headers.
+
+    Raised inside the server to answer a request; it never reaches a client as this type.
+    """
 
     def __init__(
         self,
