@@ -317,3 +317,29 @@ def test_without_an_images_expectation_the_image_modality_expects_an_image(
     client = ScriptedClient([make_response(text="only words")])
     [result] = run(client, [plan(tmp_path, turn(1, "a"))], tmp_path / "out")
     assert manifest(result)["turns"][0]["outcome"]["kind"] == "text_only"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"this is text, not an image", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40],
+    ids=["text", "header"],
+)
+def test_an_answer_image_that_does_not_decode_is_an_invalid_response(
+    tmp_path: Path, make_response: ResponseMaker, data: bytes
+) -> None:
+    client = ScriptedClient([make_response(images=[data])])
+    [result] = run(client, [plan(tmp_path, turn(1, "a", images=1))], tmp_path / "out")
+    outcome = manifest(result)["turns"][0]["outcome"]
+    assert outcome["kind"] == "invalid_response"
+    assert f"image #1 (image/png, {len(data)} bytes) does not decode" in outcome["reason"]
+    assert (result.folder / "turn-1-1.png").read_bytes() == data  # paid for: kept to look at
+
+
+def test_a_truncated_answer_png_is_an_invalid_response(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    whole = make_png(64, 64)
+    client = ScriptedClient([make_response(images=[whole[: len(whole) // 2]])])
+    [result] = run(client, [plan(tmp_path, turn(1, "a", images=1))], tmp_path / "out")
+    assert result.record.turns[0].outcome is not None
+    assert result.record.turns[0].outcome.kind == "invalid_response"

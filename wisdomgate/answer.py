@@ -22,6 +22,11 @@ class OutputImage:
     height: int | None
     thought: bool  # an interim image of the model's thinking, not part of the answer
 
+    @property
+    def decodes(self) -> bool:
+        """True when Pillow decoded the whole image (its pixel size is known)."""
+        return self.width is not None
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -45,6 +50,11 @@ class Answer:
     def final_images(self) -> tuple[OutputImage, ...]:
         """The answer's images without the interim thought images."""
         return tuple(image for image in self.images if not image.thought)
+
+    @property
+    def undecodable(self) -> tuple[int, ...]:
+        """1-based positions (in `images`) of images whose bytes are not a whole image."""
+        return tuple(n for n, image in enumerate(self.images, 1) if not image.decodes)
 
     @property
     def content(self) -> Content | None:
@@ -95,8 +105,10 @@ def _image(part: Part) -> OutputImage | None:
 
 
 def _pixel_size(data: bytes) -> tuple[int | None, int | None]:
+    # load() decodes every pixel: a header followed by garbage, or a cut file, is no image
     try:
         with Image.open(io.BytesIO(data)) as image:
+            image.load()
             return image.size
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None, None

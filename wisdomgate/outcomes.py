@@ -24,6 +24,7 @@ __all__ = [
     "classify_error",
     "internal_error",
     "not_run",
+    "undecodable_images",
 ]
 
 _TEXT_LIMIT = 500  # the model's own words in the report; the full text is in turn-<N>.txt
@@ -173,6 +174,22 @@ def internal_error(error: Exception, redact: Callable[[str], str]) -> TurnOutcom
         f"internal error: {message}",
         error_message=message,
         traceback=redact("".join(traceback.format_exception(error))),
+    )
+
+
+def undecodable_images(answer: Answer) -> TurnOutcome:
+    """The outcome of an answer whose image parts hold bytes that are not a whole image."""
+    shown = ", ".join(
+        f"#{n} ({answer.images[n - 1].mime_type}, {len(answer.images[n - 1].data)} bytes)"
+        for n in answer.undecodable
+    )
+    reason = f"invalid response: image {shown} does not decode as an image"
+    return TurnOutcome(
+        OutcomeKind.INVALID_RESPONSE,
+        False,
+        reason,
+        finish_reason=answer.finish_reason,
+        error_message=reason.removeprefix("invalid response: "),
     )
 
 

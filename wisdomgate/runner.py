@@ -48,6 +48,7 @@ from wisdomgate.outcomes import (
     classify_error,
     internal_error,
     not_run,
+    undecodable_images,
 )
 from wisdomgate.outputs import FileRef, RunFolder, response_file_name
 from wisdomgate.plan import PlannedRun, PlannedTurn
@@ -288,6 +289,9 @@ class _RunState:
         self._write_outputs(turn.number, answer, record)
         self._keep_response(turn.number, record, response)
         record.response = response_metadata(response, self.refs)
+        if answer.undecodable:  # paid for and kept on disk, but no image to judge or to send on
+            record.outcome = undecodable_images(answer)
+            return
         record.expectations = check_expectations(turn.expect, answer, known_sizes=self.known_sizes)
         record.outcome = classify_answer(
             answer,
