@@ -43,7 +43,9 @@ def sent_bodies(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[by
     Captured below the client with an httpx event hook; the client's backoff waits are
     recorded in `sleeps` instead of slept.
     """
-    from wisdomgate import cli
+    import dataclasses
+
+    from wisdomgate import commands
     from wisdomgate_api import AsyncClient, RetryPolicy
 
     bodies: list[bytes] = []
@@ -55,9 +57,9 @@ def sent_bodies(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[by
         sleeps.append(delay)
 
     def open_client(
-        key: str, base_url: str | None, timeout: httpx.Timeout, attempts: int
+        key: str, base_url: str | None, timeout: httpx.Timeout, retry: RetryPolicy
     ) -> AsyncClient:
-        policy = RetryPolicy(max_attempts=attempts, async_sleep=no_sleep)
+        policy = dataclasses.replace(retry, async_sleep=no_sleep)
         return AsyncClient(
             api_key=key,
             base_url=base_url,
@@ -66,7 +68,7 @@ def sent_bodies(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[by
             event_hooks={"request": [record]},
         )
 
-    monkeypatch.setattr(cli, "open_client", open_client)
+    monkeypatch.setattr(commands, "open_client", open_client)
     return bodies
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from wisdomgate import cli
+from wisdomgate.arguments import build_parser
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 
@@ -53,7 +54,7 @@ def test_a_malformed_var_is_a_usage_error() -> None:
 
 
 def test_serve_takes_the_simulators_options() -> None:
-    args = cli.build_parser().parse_args(["serve", "--port", "0", "--accept-any-key"])
+    args = build_parser().parse_args(["serve", "--port", "0", "--accept-any-key"])
     assert (args.command, args.port, args.accept_any_key) == ("serve", 0, True)
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from wisdomgate import cli
+from wisdomgate import cli, commands
 from wisdomgate.simulator import SIMULATOR_KEY
-from wisdomgate_api import AsyncClient, encode_body
+from wisdomgate_api import AsyncClient, RetryPolicy, encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -292,10 +292,12 @@ def test_an_internal_error_fails_its_run_exits_1_and_the_others_pass(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def open_client(key: str, base_url: str | None, timeout: httpx.Timeout, n: int) -> AsyncClient:
+    def open_client(
+        key: str, base_url: str | None, timeout: httpx.Timeout, retry: RetryPolicy
+    ) -> AsyncClient:
         return BuggyClient(api_key=key, base_url=base_url, timeout=timeout)
 
-    monkeypatch.setattr(cli, "open_client", open_client)
+    monkeypatch.setattr(commands, "open_client", open_client)
     fine = write_recipe(tmp_path, "fine", IMAGE_RECIPE)
     buggy = write_recipe(tmp_path, "buggy", IMAGE_RECIPE.replace("a kite", "a bug"))
     assert cli.main(["run", str(fine), str(buggy), "--out", str(tmp_path / "out")]) == 1

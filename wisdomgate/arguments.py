@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from wisdomgate import __version__
@@ -41,7 +42,7 @@ def _shard(text: str) -> Shard:
 def _positive_float(text: str) -> float:
     number = _non_negative(text)
     if number == 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
     return number
 
 
@@ -50,9 +51,19 @@ def _non_negative(text: str) -> float:
         number = float(text)
     except ValueError:
         number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    if not (math.isfinite(number) and number >= 0):  # nan and inf parse as floats
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
     return number
+
+
+def _add_debug_argument(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # SUPPRESS in the subcommands: a subparser's default would overwrite `wisdomgate --debug run`
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="show the traceback of an error (for bug reports)",
+    )
 
 
 def _add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
@@ -154,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wisdomgate", description="Run and check Gemini image recipes (YAML)."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_debug_argument(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _run_parser(commands)
     validate = commands.add_parser("validate", help="check recipes without sending anything")
@@ -163,4 +175,6 @@ def build_parser() -> argparse.ArgumentParser:
     from wisdomgate.simulator import add_serve_arguments
 
     add_serve_arguments(serve)
+    for command in commands.choices.values():
+        _add_debug_argument(command, top=False)
     return parser

@@ -1,235 +1,50 @@
-"""The `wisdomgate` command: run, validate, schema, serve.
+"""The `wisdomgate` command's entry point: exit codes, and Ctrl-C caught from the first moment.
 
-Exit codes: 0 every run passed (or nothing needed running), 1 a run failed, 2 an invalid recipe,
-bad usage or missing configuration (argparse's own usage errors exit 2 as well).
+Exit codes: 0 every run passed (or nothing needed running), 1 a run failed, 2 invalid input or
+usage (a recipe, an option, the environment, the output folder; argparse's own errors too),
+130 interrupted. This module imports nothing heavy, so that an interrupt while the rest of the
+program is still importing ends as cleanly as one during a run; the commands live in
+wisdomgate.commands.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import os
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+import traceback
+from collections.abc import Sequence
 
-import httpx
-
-from wisdomgate.arguments import build_parser
-from wisdomgate.dryrun import dry_run
-from wisdomgate.errors import RecipeErrors, ToolkitError, UsageError
-from wisdomgate.junit import write_junit
-from wisdomgate.loader import load_plans, validate_paths
-from wisdomgate.plan import PlannedRun
-from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
-from wisdomgate.redact import Redactor
-from wisdomgate.report import Reporter
-from wisdomgate.runner import Runner, RunnerOptions, RunResult
-from wisdomgate.schema import render_schema
-from wisdomgate_api import (
-    BASE_URL_ENV,
-    DEFAULT_TIMEOUT,
-    AsyncClient,
-    RetryPolicy,
-    WisdomGateError,
-)
-
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "open_client"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-
-
-def open_client(
-    api_key: str, base_url: str | None, timeout: httpx.Timeout, max_attempts: int
-) -> AsyncClient:
-    """The API client `run` uses (a function so that tests can wrap it)."""
-    return AsyncClient(
-        api_key=api_key,
-        base_url=base_url,
-        auth="header",
-        timeout=timeout,
-        retry=RetryPolicy(max_attempts=max_attempts),
-    )
-
-
-def _timeout(seconds: float | None) -> httpx.Timeout:
-    if seconds is None:
-        return DEFAULT_TIMEOUT
-    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_TIMEOUT.connect or seconds))
-
-
-def _requests_per_minute(args: argparse.Namespace) -> float | None:
-    """--rpm; unset means the default against the API and no limit on the simulator."""
-    if args.rpm is None:
-        return None if args.simulate else DEFAULT_REQUESTS_PER_MINUTE
-    return args.rpm or None
-
-
-def _load(args: argparse.Namespace) -> list[PlannedRun]:
-    return load_plans(
-        args.paths,
-        cli_vars=dict(args.var),
-        only=args.only,
-        allow_outside_root=args.allow_outside_root,
-    )
-
-
-@contextlib.contextmanager
-def _endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
-    """(key, base URL): the simulator's when --simulate, else from the environment."""
-    if args.simulate:
-        if args.base_url:
-            raise UsageError("--simulate and --base-url exclude each other")
-        from wisdomgate.simulator import (
-            SIMULATOR_KEY,
-            SimulatorConfig,
-            SimulatorError,
-            run_simulator,
-        )
-
-        try:
-            config = SimulatorConfig(faults=tuple(args.simulate_fault))
-        except SimulatorError as error:
-            raise UsageError(f"--simulate-fault: {error}") from None
-        with run_simulator(config) as base_url:
-            yield SIMULATOR_KEY, base_url
-        return
-    if args.simulate_fault:
-        raise UsageError("--simulate-fault needs --simulate")
-    key = os.environ.get(args.api_key_env, "").strip()
-    if not key:
-        raise UsageError(
-            f"no API key: set the environment variable {args.api_key_env}"
-            " (or use --simulate, or --dry-run)"
-        )
-    yield key, args.base_url or os.environ.get(BASE_URL_ENV) or None
-
-
-async def _run_all(
-    plans: list[PlannedRun], args: argparse.Namespace, key: str, base_url: str | None
-) -> list[RunResult]:
-    redactor = Redactor(key)
-    reporter = Reporter(sys.stdout, redactor)
-    options = RunnerOptions(
-        out_dir=args.out,
-        concurrency=args.concurrency,
-        requests_per_minute=_requests_per_minute(args),
-        redactor=redactor,
-        resume=args.resume,
-    )
-    timeout = _timeout(args.timeout)
-    async with open_client(key, base_url, timeout, args.max_attempts) as client:
-        runner = Runner(client, options, on_result=reporter.run_finished)
-        results = await runner.run_all(plans)
-    reporter.summary(results, args.out)
-    if args.junit:
-        write_junit(args.junit, results, redactor)
-    return results
-
-
-def _check_out(out: Path) -> None:
-    """--out, or the nearest of its parents that exists, must be a folder (not `afile/sub`)."""
-    for folder in (out, *out.parents):
-        if folder.exists():
-            if not folder.is_dir():
-                raise UsageError(
-                    f"--out {out}: {folder} is a file, not a folder; choose another output folder"
-                )
-            return
-
-
-def _command_run(args: argparse.Namespace) -> int:
-    if args.junit and args.dry_run:
-        raise UsageError("--junit reports runs, and --dry-run runs nothing: use one or the other")
-    _check_out(args.out)
-    plans = _load(args)
-    if args.shard:
-        chosen = args.shard.select(plans)
-        print(args.shard.summary(len(chosen), len(plans)), flush=True)
-        plans = chosen
-    if args.dry_run:
-        Reporter(sys.stdout).dry_run(dry_run(plans, args.out), args.out)
-        return EXIT_OK
-    with _endpoint(args) as (key, base_url):
-        results = asyncio.run(_run_all(plans, args, key, base_url))
-    return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
-
-
-def _command_validate(args: argparse.Namespace) -> int:
-    report = validate_paths(
-        args.paths, cli_vars=dict(args.var), allow_outside_root=args.allow_outside_root
-    )
-    for file in report.files:
-        for problem in (*file.errors, *file.warnings):
-            print(problem, file=sys.stderr)
-        if file.ok:
-            runs = f"{file.runs} run{'' if file.runs == 1 else 's'}"
-            print(f"OK {file.path} ({file.name}, {runs}; {file.migration})")
-    for warning in report.general_warnings:
-        print(warning, file=sys.stderr)
-    problems = len(report.errors)
-    if problems:
-        print(f"{problems} problem(s) found, nothing was sent", file=sys.stderr)
-    return EXIT_OK if report.ok else EXIT_USAGE
-
-
-def _command_serve(args: argparse.Namespace) -> int:
-    from wisdomgate.simulator import SimulatorError, config_from_args, serve
-
-    try:
-        config = config_from_args(args)
-    except SimulatorError as error:
-        raise UsageError(str(error)) from None
-    serve(args.host, args.port, config)
-    return EXIT_OK
-
-
-def _write_exactly(text: str) -> None:
-    """Print text as UTF-8 bytes, adding and translating no newline (`schema > file` must give
-    the committed file byte for byte)."""
-    binary = getattr(sys.stdout, "buffer", None)
-    if binary is None:  # stdout replaced by a text-only stream
-        sys.stdout.write(text)
-        return
-    sys.stdout.flush()
-    binary.write(text.encode("utf-8"))
-    binary.flush()
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    if args.command == "run":
-        return _command_run(args)
-    if args.command == "validate":
-        return _command_validate(args)
-    if args.command == "schema":
-        _write_exactly(render_schema())
-        return EXIT_OK
-    return _command_serve(args)
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `wisdomgate` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    _tolerant_streams()
     try:
-        return _dispatch(args)
-    except RecipeErrors as errors:
-        for error in errors.errors:
-            print(error, file=sys.stderr)
-        print(f"{len(errors.errors)} problem(s) found, nothing was sent", file=sys.stderr)
-        return EXIT_USAGE
-    except (ToolkitError, WisdomGateError) as error:
-        print(f"wisdomgate: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:
-        # The reader went away (`wisdomgate schema | head`): stop quietly, as Unix tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILED
-    except OSError as error:
-        print(f"wisdomgate: error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        from wisdomgate.commands import run_command
+
+        return run_command(argv)
     except KeyboardInterrupt:
         print("wisdomgate: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a broken installation: run_command maps everything else
+        if _debug(argv):
+            traceback.print_exc()
+        print(f"wisdomgate: cannot start: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _tolerant_streams() -> None:
+    """A path or a model's text that the terminal cannot encode is escaped, never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _debug(argv: Sequence[str] | None) -> bool:
+    return "--debug" in (sys.argv[1:] if argv is None else argv)
