@@ -15,6 +15,7 @@ from wisdomgate_api import (
     API_KEY_ENV,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
+    AnswerLostError,
     APIConnectionError,
     APIStatusError,
     AuthStyle,
@@ -402,3 +403,26 @@ def test_connection_errors_are_not_chained_to_the_httpx_error() -> None:
         client.generate_content("m", BODY)
     assert caught.value.__cause__ is None and caught.value.__context__ is None
     assert str(caught.value) == "ConnectError: refused"
+
+
+@pytest.mark.parametrize("auth", STYLES)
+def test_a_lost_answer_never_shows_the_key(auth: AuthStyle) -> None:
+    # the body's failure may print what the lower layers were given, in every form
+    class CutBody(httpx.SyncByteStream):
+        def __init__(self, request: httpx.Request) -> None:
+            self.shown = f"{request.url} {request.headers.raw!r} {dict(request.headers)!r}"
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield b'{"candidates": '
+            raise httpx.RemoteProtocolError(f"peer closed connection: {self.shown}")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=CutBody(request))
+
+    transport = httpx.MockTransport(handler)
+    client = Client(api_key=SECRET, auth=auth, transport=transport, retry=RetryPolicy())
+    with client, pytest.raises(AnswerLostError) as caught:
+        client.generate_content("m", BODY)
+    assert "peer closed connection" in str(caught.value)
+    assert SECRET not in _shown(caught.value) and SECRET not in repr(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__context__ is None

@@ -18,6 +18,7 @@ from wisdomgate_api._client import (
 )
 from wisdomgate_api._encoding import encode_body
 from wisdomgate_api._exceptions import (
+    AnswerLostError,
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
@@ -70,6 +71,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AnswerLostError",
     "ApiModel",
     "AsyncClient",
     "AsyncClientWithRawResponse",
