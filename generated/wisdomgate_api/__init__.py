@@ -2,6 +2,7 @@
 """Typed models, errors and httpx client for the Wisdom Gate generateContent API (v1beta)."""
 
 from wisdomgate_api import models
+from wisdomgate_api._auth import Redactor
 from wisdomgate_api._base import ApiModel, Base64Data, OpenStrEnum
 from wisdomgate_api._base_client import (
     API_KEY_ENV,
@@ -88,6 +89,7 @@ __all__ = [
     "OpenStrEnum",
     "PermissionDeniedError",
     "RateLimitError",
+    "Redactor",
     "RetryPolicy",
     "SSEDecoder",
     "ServiceUnavailableError",
