@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from wisdomgate_api import (
+    AnswerLostError,
     APIConnectionError,
     APIResponse,
     APIResponseValidationError,
@@ -22,6 +23,7 @@ from wisdomgate_api import (
     NotFoundError,
     RateLimitError,
     RetryPolicy,
+    ServiceUnavailableError,
     encode_body,
     models,
 )
@@ -65,6 +67,13 @@ def make_client(sleeps: list[float]) -> Callable[[Handler], AsyncClient]:
         return AsyncClient(api_key=KEY, transport=httpx.MockTransport(handler), retry=retry)
 
     return make
+
+
+def _cut(code: int, error: Exception | None = None) -> httpx.Response:
+    """An answer whose body breaks off after its first bytes, as a connection lost mid-body."""
+    cut_by = error or httpx.RemoteProtocolError("peer closed connection without sending complete")
+    body = AsyncChunks([json.dumps(ANSWER).encode()[:10]], error=cut_by)
+    return httpx.Response(code, headers={"content-type": "application/json"}, stream=body)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -222,8 +231,9 @@ def test_stream_dropped_connection(make_client: Callable[[Handler], AsyncClient]
             async for _ in await client.stream_generate_content("m", BODY):
                 pass
 
-    with pytest.raises(APIConnectionError, match="reset"):
+    with pytest.raises(AnswerLostError, match="reset") as caught:
         run(main())
+    assert (caught.value.status_code, caught.value.cause) == (200, "ReadError")
     assert len(sent) == 1 and body.closed
 
 
@@ -315,3 +325,85 @@ def test_connection_error_never_chains_the_httpx_error(
         run(main())
     shown = "".join(traceback.format_exception(caught.value))
     assert KEY not in shown and caught.value.__context__ is None
+
+
+@pytest.mark.parametrize(
+    "cut_by",
+    [httpx.RemoteProtocolError("peer closed"), httpx.ReadError("reset"), httpx.ReadTimeout("slow")],
+    ids=lambda error: type(error).__name__,
+)
+def test_a_200_whose_body_is_cut_is_sent_once_and_raises_answer_lost(
+    make_client: Callable[[Handler], AsyncClient], sleeps: list[float], cut_by: Exception
+) -> None:
+    handler, sent = _answers(_cut(200, cut_by), httpx.Response(200, json=ANSWER))
+
+    async def main() -> None:
+        async with make_client(handler) as client:
+            await client.generate_content("m", BODY)
+
+    with pytest.raises(AnswerLostError) as caught:
+        run(main())
+    assert (len(sent), sleeps) == (1, [])
+    assert (caught.value.status_code, caught.value.cause) == (200, type(cut_by).__name__)
+
+
+def test_a_cut_200_body_is_retried_when_the_policy_allows(sleeps: list[float]) -> None:
+    handler, sent = _answers(_cut(200), httpx.Response(200, json=ANSWER))
+
+    async def record(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    policy = RetryPolicy(retry_lost_answers=True, async_sleep=record, random=lambda: 0.0)
+    transport = httpx.MockTransport(handler)
+
+    async def main() -> models.GenerateContentResponse:
+        async with AsyncClient(api_key=KEY, transport=transport, retry=policy) as client:
+            return await client.generate_content("m", BODY)
+
+    assert isinstance(run(main()), models.GenerateContentResponse)
+    assert (len(sent), sleeps) == (2, [1.0])
+
+
+@pytest.mark.parametrize(
+    "reset",
+    [httpx.RemoteProtocolError("Server disconnected"), httpx.ReadError("connection reset")],
+    ids=["RemoteProtocolError", "ReadError"],
+)
+def test_a_reset_before_the_status_line_is_retried(
+    make_client: Callable[[Handler], AsyncClient], sleeps: list[float], reset: Exception
+) -> None:
+    handler, sent = _answers(reset, httpx.Response(200, json=ANSWER))
+
+    async def main() -> None:
+        async with make_client(handler) as client:
+            await client.generate_content("m", BODY)
+
+    run(main())
+    assert (len(sent), sleeps) == (2, [1.0])
+
+
+def test_a_503_whose_body_is_cut_is_retried_as_a_503(
+    make_client: Callable[[Handler], AsyncClient], sleeps: list[float]
+) -> None:
+    handler, sent = _answers(_cut(503), httpx.Response(200, json=ANSWER))
+
+    async def main() -> None:
+        async with make_client(handler) as client:
+            await client.generate_content("m", BODY)
+
+    run(main())
+    assert (len(sent), sleeps) == (2, [1.0])
+
+
+def test_a_503_whose_body_is_cut_raises_its_status_error(
+    make_client: Callable[[Handler], AsyncClient],
+) -> None:
+    handler, sent = _answers(_cut(503), _cut(503), _cut(503))
+
+    async def main() -> None:
+        async with make_client(handler) as client:
+            await client.generate_content("m", BODY)
+
+    with pytest.raises(ServiceUnavailableError, match="the error body was cut off"):
+        run(main())
+    assert len(sent) == 3

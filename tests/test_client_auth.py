@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
@@ -15,10 +17,12 @@ from wisdomgate_api import (
     API_KEY_ENV,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
+    AnswerLostError,
     APIConnectionError,
     APIStatusError,
     AuthStyle,
     Client,
+    Redactor,
     RetryPolicy,
 )
 from wisdomgate_api._base_client import Credentials, _env_proxy
@@ -402,3 +406,73 @@ def test_connection_errors_are_not_chained_to_the_httpx_error() -> None:
         client.generate_content("m", BODY)
     assert caught.value.__cause__ is None and caught.value.__context__ is None
     assert str(caught.value) == "ConnectError: refused"
+
+
+@pytest.mark.parametrize("auth", STYLES)
+def test_a_lost_answer_never_shows_the_key(auth: AuthStyle) -> None:
+    # the body's failure may print what the lower layers were given, in every form
+    class CutBody(httpx.SyncByteStream):
+        def __init__(self, request: httpx.Request) -> None:
+            self.shown = f"{request.url} {request.headers.raw!r} {dict(request.headers)!r}"
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield b'{"candidates": '
+            raise httpx.RemoteProtocolError(f"peer closed connection: {self.shown}")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=CutBody(request))
+
+    transport = httpx.MockTransport(handler)
+    client = Client(api_key=SECRET, auth=auth, transport=transport, retry=RetryPolicy())
+    with client, pytest.raises(AnswerLostError) as caught:
+        client.generate_content("m", BODY)
+    assert "peer closed connection" in str(caught.value)
+    assert SECRET not in _shown(caught.value) and SECRET not in repr(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+
+
+# ---------------------------------------------------------------- the one Redactor
+
+TRICKY = 'SECRET/+ é\n"'  # every encoding spells it differently
+
+ENCODINGS: dict[str, Callable[[str], str]] = {
+    "raw": str,
+    "url-encoded": lambda secret: quote(secret, safe=""),
+    "quote_plus": quote_plus,
+    "repr": repr,
+    "ascii": ascii,
+    "utf-8 bytes repr": lambda secret: repr(secret.encode("utf-8")),
+    "latin-1 bytes repr": lambda secret: repr(secret.encode("latin-1")),
+    "json": json.dumps,
+}
+
+
+@pytest.mark.parametrize("encode", ENCODINGS.values(), ids=ENCODINGS.keys())
+def test_redactor_masks_every_encoding_of_a_secret(encode: Callable[[str], str]) -> None:
+    shown = Redactor(TRICKY)(f"before {encode(TRICKY)} after")
+    assert "SECRET" not in shown and "***" in shown
+
+
+def test_redactor_masks_short_secrets() -> None:
+    assert Redactor("ab")("a ab cab") == "a *** c***"
+
+
+def test_redactor_masks_every_secret_it_was_given() -> None:
+    assert Redactor("first-secret", "second-secret")("first-secret, second-secret") == "***, ***"
+
+
+def test_redactor_masks_a_secret_that_contains_another_whole() -> None:
+    assert Redactor("key-1", "key-1-long")("key-1-long") == "***"
+
+
+def test_redactor_ignores_missing_and_empty_secrets() -> None:
+    assert Redactor(None, "")("nothing to hide") == "nothing to hide"
+
+
+def test_redactor_repr_never_shows_a_secret() -> None:
+    assert repr(Redactor(SECRET, "ab")) == "Redactor(***, ***)"
+
+
+def test_credentials_redact_with_the_redactor_of_their_key() -> None:
+    text = f"{TRICKY!r} {quote(TRICKY, safe='')} {json.dumps(TRICKY)}"
+    assert Credentials(TRICKY, "bearer").redact(text) == Redactor(TRICKY)(text)

@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from wisdomgate_api import (
+    AnswerLostError,
+    APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
@@ -228,6 +230,22 @@ def test_connection_error_pickles_with_its_cause() -> None:
     copy = pickle.loads(pickle.dumps(APITimeoutError("ReadTimeout: slow", cause="ReadTimeout")))
     assert type(copy) is APITimeoutError
     assert (str(copy), copy.cause, copy.request) == ("ReadTimeout: slow", "ReadTimeout", None)
+
+
+def test_answer_lost_error_pickles_with_its_status_and_cause() -> None:
+    error = AnswerLostError("lost: ReadError", status_code=200, cause="ReadError")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is AnswerLostError
+    assert (str(copy), copy.status_code, copy.cause, copy.request) == (
+        "lost: ReadError",
+        200,
+        "ReadError",
+        None,
+    )
+
+
+def test_answer_lost_error_is_a_connection_error() -> None:
+    assert issubclass(AnswerLostError, APIConnectionError)
 
 
 def test_response_validation_error_pickles() -> None:

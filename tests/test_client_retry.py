@@ -15,6 +15,7 @@ import pytest
 from wisdomgate_api import (
     RETRY_STATUSES,
     TRANSIENT_CAUSES,
+    AnswerLostError,
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
@@ -24,6 +25,7 @@ from wisdomgate_api import (
     InternalServerError,
     RateLimitError,
     RetryPolicy,
+    ServiceUnavailableError,
     models,
     quota_exhausted,
     retry_delay,
@@ -98,6 +100,30 @@ def _status(code: int, **extra: Any) -> httpx.Response:
     return httpx.Response(code, json={"error": {"code": code, "message": "busy", **extra}})
 
 
+class CutBody(httpx.SyncByteStream):
+    """A body that breaks off after its first half, as a connection lost mid-body does."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield json.dumps(ANSWER).encode()[:10]
+        raise self.error
+
+
+def _cut(code: int, error: Exception | None = None) -> httpx.Response:
+    cut_by = error or httpx.RemoteProtocolError("peer closed connection without sending complete")
+    headers = {"content-type": "application/json"}
+    return httpx.Response(code, headers=headers, stream=CutBody(cut_by))
+
+
+CUTS = [
+    httpx.RemoteProtocolError("peer closed connection without sending complete message body"),
+    httpx.ReadError("connection reset by peer"),
+    httpx.ReadTimeout("timed out"),
+]
+
+
 # ---------------------------------------------------------------- should_retry (pure)
 
 
@@ -119,6 +145,25 @@ def test_transient_connection_errors_are_retried(policy: RetryPolicy, cause: str
 @pytest.mark.parametrize("cause", ["LocalProtocolError", "UnsupportedProtocol", "ProxyError", ""])
 def test_permanent_connection_errors_are_not_retried(policy: RetryPolicy, cause: str) -> None:
     assert not should_retry(policy, APIConnectionError("never works", cause=cause), attempt=1)
+
+
+@pytest.mark.parametrize("cause", ["RemoteProtocolError", "ReadError", "ReadTimeout"])
+def test_a_lost_answer_is_not_retried_by_default(policy: RetryPolicy, cause: str) -> None:
+    # the server sent 2xx: it has done the work, and may have billed it
+    error = AnswerLostError("lost", status_code=200, cause=cause)
+    assert not should_retry(policy, error, attempt=1)
+
+
+def test_a_lost_answer_is_retried_when_the_policy_allows() -> None:
+    policy = RetryPolicy(retry_lost_answers=True)
+    error = AnswerLostError("lost", status_code=200, cause="RemoteProtocolError")
+    assert should_retry(policy, error, attempt=1)
+
+
+def test_a_lost_answer_is_not_retried_once_max_attempts_are_used() -> None:
+    policy = RetryPolicy(max_attempts=2, retry_lost_answers=True)
+    error = AnswerLostError("lost", status_code=200, cause="ReadError")
+    assert not should_retry(policy, error, attempt=2)
 
 
 def test_read_timeout_is_not_retried_by_default(policy: RetryPolicy) -> None:
@@ -310,10 +355,76 @@ def test_connect_timeouts_give_up_after_max_attempts(serve: Serve, sleeps: list[
     assert (len(sent), sleeps) == (3, [1.0, 2.0])
 
 
-def test_dropped_connection_is_retried(serve: Serve, sleeps: list[float]) -> None:
-    client, sent = serve([httpx.RemoteProtocolError("Server disconnected"), _ok()])
+@pytest.mark.parametrize(
+    "reset",
+    [httpx.RemoteProtocolError("Server disconnected"), httpx.ReadError("connection reset")],
+    ids=["RemoteProtocolError", "ReadError"],
+)
+def test_a_reset_before_the_status_line_is_retried(
+    serve: Serve, sleeps: list[float], reset: Exception
+) -> None:
+    client, sent = serve([reset, _ok()])
     client.generate_content("m", BODY)
     assert (len(sent), sleeps) == (2, [1.0])
+
+
+@pytest.mark.parametrize("cut_by", CUTS, ids=lambda error: type(error).__name__)
+def test_a_200_whose_body_is_cut_is_sent_once_and_raises_answer_lost(
+    serve: Serve, sleeps: list[float], cut_by: Exception
+) -> None:
+    client, sent = serve([_cut(200, cut_by), _ok()])
+    with pytest.raises(AnswerLostError) as caught:
+        client.generate_content("m", BODY)
+    assert (len(sent), sleeps) == (1, [])
+    assert (caught.value.status_code, caught.value.cause) == (200, type(cut_by).__name__)
+
+
+def test_a_lost_answer_says_it_may_have_been_billed(serve: Serve) -> None:
+    client, _sent = serve([_cut(200)])
+    with pytest.raises(AnswerLostError) as caught:
+        client.generate_content("m", BODY)
+    assert str(caught.value) == (
+        "the answer was lost after the server accepted the request (HTTP 200); it may have been"
+        " billed: RemoteProtocolError: peer closed connection without sending complete"
+    )
+
+
+def test_a_cut_200_body_is_retried_when_the_policy_allows(sleeps: list[float]) -> None:
+    answers = iter([_cut(200), _ok()])
+    policy = RetryPolicy(retry_lost_answers=True, sleep=sleeps.append, random=lambda: 0.0)
+    transport = httpx.MockTransport(lambda request: next(answers))
+    with Client(api_key="test-key-123", transport=transport, retry=policy) as client:
+        assert isinstance(client.generate_content("m", BODY), models.GenerateContentResponse)
+    assert sleeps == [1.0]
+
+
+def test_a_503_whose_body_is_cut_is_retried_as_a_503(serve: Serve, sleeps: list[float]) -> None:
+    client, sent = serve([_cut(503), _ok()])
+    client.generate_content("m", BODY)
+    assert (len(sent), sleeps) == (2, [1.0])
+
+
+def test_a_503_whose_body_is_cut_raises_its_status_error(serve: Serve) -> None:
+    client, sent = serve([_cut(503), _cut(503), _cut(503)])
+    with pytest.raises(ServiceUnavailableError, match="the error body was cut off") as caught:
+        client.generate_content("m", BODY)
+    assert (len(sent), caught.value.status_code, caught.value.status) == (3, 503, "UNAVAILABLE")
+
+
+def test_a_cut_429_body_still_honours_retry_after(serve: Serve, sleeps: list[float]) -> None:
+    cut = httpx.Response(
+        429, headers={"retry-after": "5"}, stream=CutBody(httpx.ReadError("connection reset"))
+    )
+    client, _sent = serve([cut, _ok()])
+    client.generate_content("m", BODY)
+    assert sleeps == [5.0]
+
+
+def test_a_400_whose_body_is_cut_is_not_retried(serve: Serve, sleeps: list[float]) -> None:
+    client, sent = serve([_cut(400), _ok()])
+    with pytest.raises(BadRequestError, match="cut off"):
+        client.generate_content("m", BODY)
+    assert (len(sent), sleeps) == (1, [])
 
 
 def test_read_timeout_on_a_post_is_raised_without_retrying(
@@ -406,7 +517,7 @@ def test_stream_is_not_retried_once_its_body_has_started(serve: Serve) -> None:
 
     client, sent = serve([httpx.Response(200, stream=Broken()), _ok()])
     seen: list[str | None] = []
-    with pytest.raises(APIConnectionError), client.stream_generate_content("m", BODY) as stream:
+    with pytest.raises(AnswerLostError), client.stream_generate_content("m", BODY) as stream:
         seen.extend(chunk.response_id for chunk in stream)
     assert (seen, len(sent)) == (["r1"], 1)
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from wisdomgate_api import (
-    APIConnectionError,
+    AnswerLostError,
     APIResponseValidationError,
     Client,
     RateLimitError,
@@ -217,11 +217,21 @@ def test_leaving_the_with_block_early_closes_the_response(stream_of: OpenStream)
     assert body.closed
 
 
-def test_dropped_connection_raises_connection_error_and_closes(stream_of: OpenStream) -> None:
+def test_dropped_connection_raises_answer_lost_and_closes(stream_of: OpenStream) -> None:
     body = Chunks([_event({"responseId": "r1"})], error=httpx.RemoteProtocolError("peer closed"))
-    with pytest.raises(APIConnectionError, match="peer closed"):
+    with pytest.raises(AnswerLostError, match="peer closed") as caught:
         list(stream_of(body))
+    assert (caught.value.status_code, caught.value.cause) == (200, "RemoteProtocolError")
     assert body.closed
+
+
+def test_a_json_array_stream_cut_mid_way_raises_answer_lost(
+    stream_of: OpenStream, sent: list[httpx.Request]
+) -> None:
+    body = Chunks([b'[{"responseId": "r1"},'], error=httpx.ReadError("connection reset"))
+    with pytest.raises(AnswerLostError, match="connection reset"):
+        list(stream_of(body, "application/json"))
+    assert len(sent) == 1
 
 
 def test_data_that_is_not_json_raises_response_validation_error(stream_of: OpenStream) -> None:

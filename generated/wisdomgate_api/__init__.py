@@ -2,6 +2,7 @@
 """Typed models, errors and httpx client for the Wisdom Gate generateContent API (v1beta)."""
 
 from wisdomgate_api import models
+from wisdomgate_api._auth import Redactor
 from wisdomgate_api._base import ApiModel, Base64Data, OpenStrEnum
 from wisdomgate_api._base_client import (
     API_KEY_ENV,
@@ -18,6 +19,7 @@ from wisdomgate_api._client import (
 )
 from wisdomgate_api._encoding import encode_body
 from wisdomgate_api._exceptions import (
+    AnswerLostError,
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
@@ -70,6 +72,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AnswerLostError",
     "ApiModel",
     "AsyncClient",
     "AsyncClientWithRawResponse",
@@ -86,6 +89,7 @@ __all__ = [
     "OpenStrEnum",
     "PermissionDeniedError",
     "RateLimitError",
+    "Redactor",
     "RetryPolicy",
     "SSEDecoder",
     "ServiceUnavailableError",

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 from urllib.parse import quote, quote_plus
 
 import httpx
 
-__all__ = ["AuthStyle", "Credentials", "KeyTransport", "AsyncKeyTransport", "clean_key"]
+__all__ = [
+    "AsyncKeyTransport",
+    "AuthStyle",
+    "Credentials",
+    "KeyTransport",
+    "Redactor",
+    "clean_key",
+]
 
 AuthStyle = Literal["header", "bearer", "query"]
+_MASK = "***"
 
 
 def clean_key(raw: str | None) -> str | None:
@@ -31,7 +40,7 @@ def clean_key(raw: str | None) -> str | None:
 
 @dataclass(frozen=True, repr=False)
 class Credentials:
-    """The API key and where it goes: the only object that ever holds the key."""
+    """The API key and where it goes: the only object that ever holds the key (with its Redactor)."""
 
     key: str | None
     style: AuthStyle
@@ -60,24 +69,43 @@ class Credentials:
 
     def redact(self, text: str) -> str:
         """text with the key replaced by ***: as given, URL-encoded, or escaped by repr() or JSON."""
-        if not self.key:
-            return text
-        for form in sorted(_forms(self.key), key=len, reverse=True):
-            text = text.replace(form, "***")
+        return self._redactor(text)
+
+    @cached_property
+    def _redactor(self) -> Redactor:
+        return Redactor(self.key)
+
+
+class Redactor:
+    """Masks secrets as *** in every form a text may spell them: raw, URL-encoded, repr'd, JSON."""
+
+    def __init__(self, *secrets: str | None) -> None:
+        forms = {form for secret in secrets if secret for form in _forms(secret)}
+        # longest first, so that no form is half masked by a shorter one inside it
+        self._forms = sorted(forms, key=lambda form: (-len(form), form))
+        self._count = len({secret for secret in secrets if secret})
+
+    def __repr__(self) -> str:
+        return f"Redactor({', '.join([_MASK] * self._count)})"
+
+    def __call__(self, text: str) -> str:
+        """text with every form of every secret replaced by ***."""
+        for form in self._forms:
+            text = text.replace(form, _MASK)
         return text
 
 
-def _forms(key: str) -> set[str]:
-    # every way an error message or a log line can spell the key: b'Bearer sk-1\n' is repr()'d
+def _forms(secret: str) -> set[str]:
+    # every way an error message or a log line can spell it: b'Bearer sk-1\n' is repr()'d
     forms = {
-        key,
-        quote(key, safe=""),
-        quote_plus(key),
-        repr(key)[1:-1],
-        ascii(key)[1:-1],
-        repr(key.encode("utf-8", "backslashreplace"))[2:-1],
-        repr(key.encode("latin-1", "backslashreplace"))[2:-1],
-        json.dumps(key)[1:-1],
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        repr(secret.encode("utf-8", "backslashreplace"))[2:-1],
+        repr(secret.encode("latin-1", "backslashreplace"))[2:-1],
+        json.dumps(secret)[1:-1],
     }
     return {form for form in forms if form}
 

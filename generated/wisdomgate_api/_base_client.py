@@ -16,7 +16,7 @@ import httpx
 
 from wisdomgate_api._auth import AsyncKeyTransport, AuthStyle, Credentials, KeyTransport, clean_key
 from wisdomgate_api._exceptions import APIConnectionError, APIStatusError, WisdomGateError
-from wisdomgate_api._response import encoding_error, http_error, status_error
+from wisdomgate_api._response import body_error, encoding_error, http_error, status_error
 from wisdomgate_api._retry import RetryPolicy, retry_delay, should_retry
 
 __all__ = [
@@ -232,25 +232,33 @@ class SyncAPIClient(BaseClient):
             attempt += 1
 
     def _send_once(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+        response = self._receive_head(options, timeout)
+        if options.stream and response.is_success:
+            return response  # its Stream reads the body, chunk by chunk
+        return self._read_body(response)
+
+    def _receive_head(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+        # up to the status line and headers: a failure here means the server produced no answer
         request: httpx.Request | None = None
         try:
             request = self._build_request(self._http, options, timeout)
-            response = self._http.send(self._wire(request), stream=options.stream)
+            response = self._http.send(self._wire(request), stream=True)
         except (httpx.HTTPError, UnicodeEncodeError) as exc:
             failure = self._failure(exc, request)
         else:
             response.request = request  # what callers see never carries the key
-            return self._process_response(response)
+            return response
         raise failure  # outside `except`: the httpx error, which may show the key, is not chained
 
-    def _process_response(self, response: httpx.Response) -> httpx.Response:
-        if response.is_success:
-            return response
+    def _read_body(self, response: httpx.Response) -> httpx.Response:
+        # after the status line: a 2xx body lost here is an answer the server made (AnswerLostError)
         try:
             response.read()
         except httpx.HTTPError as exc:
-            failure = self._failure(exc, response.request)
+            failure = body_error(exc, response, self._redact)
         else:
+            if response.is_success:
+                return response
             failure = status_error(response, self._redact)
         finally:
             response.close()
@@ -310,25 +318,33 @@ class AsyncAPIClient(BaseClient):
             attempt += 1
 
     async def _send_once(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+        response = await self._receive_head(options, timeout)
+        if options.stream and response.is_success:
+            return response  # its AsyncStream reads the body, chunk by chunk
+        return await self._read_body(response)
+
+    async def _receive_head(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+        # up to the status line and headers: a failure here means the server produced no answer
         request: httpx.Request | None = None
         try:
             request = self._build_request(self._http, options, timeout)
-            response = await self._http.send(self._wire(request), stream=options.stream)
+            response = await self._http.send(self._wire(request), stream=True)
         except (httpx.HTTPError, UnicodeEncodeError) as exc:
             failure = self._failure(exc, request)
         else:
             response.request = request  # what callers see never carries the key
-            return await self._process_response(response)
+            return response
         raise failure  # outside `except`: the httpx error, which may show the key, is not chained
 
-    async def _process_response(self, response: httpx.Response) -> httpx.Response:
-        if response.is_success:
-            return response
+    async def _read_body(self, response: httpx.Response) -> httpx.Response:
+        # after the status line: a 2xx body lost here is an answer the server made (AnswerLostError)
         try:
             await response.aread()
         except httpx.HTTPError as exc:
-            failure = self._failure(exc, response.request)
+            failure = body_error(exc, response, self._redact)
         else:
+            if response.is_success:
+                return response
             failure = status_error(response, self._redact)
         finally:
             await response.aclose()

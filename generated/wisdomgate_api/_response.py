@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from wisdomgate_api._base import ApiModel
 from wisdomgate_api._exceptions import (
+    AnswerLostError,
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
@@ -23,6 +24,7 @@ from wisdomgate_api._exceptions import (
 __all__ = [
     "APIResponse",
     "Redact",
+    "body_error",
     "connection_error",
     "encoding_error",
     "error_from_status",
@@ -142,9 +144,12 @@ def status_error(response: httpx.Response, redact: Redact) -> APIStatusError:
     error = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(error, dict):
         return error_from_status(error, redact, response=response, status_code=response.status_code)
-    # not a google.rpc.Status (a gateway's HTML page): the text is the message, and `.status`
-    # gets the code name the API would have sent, never the HTTP reason phrase
-    message = redact(response.text.strip()) or response.reason_phrase
+    # not a google.rpc.Status (a gateway's HTML page): the text is the message
+    return _plain_status_error(response, redact(response.text.strip()) or response.reason_phrase)
+
+
+def _plain_status_error(response: httpx.Response, message: str) -> APIStatusError:
+    # `.status` gets the code name the API would have sent, never the HTTP reason phrase
     status = _RPC_BY_HTTP.get(response.status_code, "UNKNOWN")
     return error_class_for(response.status_code)(
         message, status_code=response.status_code, status=status, response=response
@@ -183,6 +188,26 @@ def http_error(
     return APIConnectionError(summary, request=request, cause=type(exc).__name__)
 
 
+def body_error(exc: httpx.HTTPError, response: httpx.Response, redact: Redact) -> WisdomGateError:
+    """The typed error for a failure while reading the body of response (its status has come)."""
+    if not isinstance(exc, httpx.TransportError):
+        return http_error(exc, _request_of(response), redact)
+    summary = _summary(exc, redact)
+    if not response.is_success:
+        # the status already says no answer was produced: it is that status's error
+        return _plain_status_error(response, f"the error body was cut off: {summary}")
+    message = (
+        "the answer was lost after the server accepted the request"
+        f" (HTTP {response.status_code}); it may have been billed: {summary}"
+    )
+    return AnswerLostError(
+        message,
+        status_code=response.status_code,
+        request=_request_of(response),
+        cause=type(exc).__name__,
+    )
+
+
 def connection_error(
     exc: httpx.TransportError, request: httpx.Request | None, redact: Redact
 ) -> APIConnectionError:
@@ -195,6 +220,13 @@ def encoding_error(exc: UnicodeEncodeError, request: httpx.Request | None) -> AP
     """The typed error for a request that cannot be encoded (exc.object may hold the key)."""
     message = f"the request cannot be encoded as {exc.encoding}: {exc.reason}"
     return APIConnectionError(message, request=request, cause=type(exc).__name__)
+
+
+def _request_of(response: httpx.Response) -> httpx.Request | None:
+    try:
+        return response.request
+    except RuntimeError:  # a response built by hand has no request
+        return None
 
 
 def _summary(exc: Exception, redact: Redact) -> str:

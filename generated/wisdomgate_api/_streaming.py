@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from wisdomgate_api._base import ApiModel
 from wisdomgate_api._exceptions import APIResponseValidationError, WisdomGateError
-from wisdomgate_api._response import Redact, error_from_status, http_error
+from wisdomgate_api._response import Redact, body_error, error_from_status
 
 __all__ = ["AsyncStream", "SSEDecoder", "Stream", "decode_chunk"]
 
@@ -115,13 +115,6 @@ def _is_json(response: httpx.Response) -> bool:
     return content_type.startswith("application/json")
 
 
-def _request_of(response: httpx.Response) -> httpx.Request | None:
-    try:
-        return response.request
-    except RuntimeError:  # a response built by hand has no request
-        return None
-
-
 def _payloads_of(texts: Iterable[str], response: httpx.Response) -> list[Any]:
     return [payload for text in texts for payload in _json_data(text, response)]
 
@@ -170,7 +163,8 @@ class Stream(Generic[M]):
             if not count:
                 raise _empty(self.response)
         except httpx.HTTPError as exc:
-            failure = http_error(exc, _request_of(self.response), self._redact)
+            # a broken 2xx stream is AnswerLostError: the server did the work, it is not re-sent
+            failure = body_error(exc, self.response, self._redact)
         finally:
             payloads.close()
             self.response.close()
@@ -227,7 +221,8 @@ class AsyncStream(Generic[M]):
             if not count:
                 raise _empty(self.response)
         except httpx.HTTPError as exc:
-            failure = http_error(exc, _request_of(self.response), self._redact)
+            # a broken 2xx stream is AnswerLostError: the server did the work, it is not re-sent
+            failure = body_error(exc, self.response, self._redact)
         finally:
             await payloads.aclose()
             await self.response.aclose()
