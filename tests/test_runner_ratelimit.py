@@ -33,7 +33,7 @@ def test_bucket_refills_at_the_configured_rate() -> None:
     assert bucket.delay() == 0
 
 
-def test_acquire_sleeps_until_a_token_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_acquire_sleeps_until_a_token_is_free() -> None:
     clock = FakeClock()
     slept: list[float] = []
 
@@ -41,8 +41,7 @@ def test_acquire_sleeps_until_a_token_is_free(monkeypatch: pytest.MonkeyPatch) -
         slept.append(seconds)
         clock.now += seconds
 
-    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
-    bucket = TokenBucket(60, burst=1, clock=clock)
+    bucket = TokenBucket(60, burst=1, clock=clock, sleep=fake_sleep)
 
     async def twice() -> float:
         await bucket.acquire()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 __all__ = ["DEFAULT_REQUESTS_PER_MINUTE", "RateLimiter", "TokenBucket"]
 
@@ -21,6 +22,7 @@ class TokenBucket:
         *,
         burst: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         if per_minute <= 0:
             raise ValueError("per_minute must be positive")
@@ -28,6 +30,7 @@ class TokenBucket:
         self._capacity = float(burst if burst is not None else max(1, int(per_minute // 6)))
         self._tokens = self._capacity
         self._clock = clock
+        self._sleep = sleep  # injectable: a test's fake sleep must not replace the process's own
         self._updated = clock()
         self._lock = asyncio.Lock()
 
@@ -47,7 +50,7 @@ class TokenBucket:
         # The lock makes waiters queue in order instead of all waking for the same token.
         async with self._lock:
             while (wait := self.delay()) > 0:
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
                 waited += wait
             self._tokens -= 1
         return waited
