@@ -50,11 +50,42 @@ def test_a_429_storm_is_retried_until_it_passes(
     assert manifest(tmp_path / "out")["status"] == "passed"
 
 
-def test_a_connection_dropped_mid_body_is_retried(
+def test_an_answer_lost_after_http_200_is_sent_once_and_named(
+    recipe: Path, tmp_path: Path, sent_bodies: list[bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the server accepted the request and started answering: it may have billed it
+    assert run(recipe, tmp_path / "out", "drop;count=1") == cli.EXIT_FAILED
+    assert len(sent_bodies) == 1
+    outcome = manifest(tmp_path / "out")["turns"][0]["outcome"]
+    assert outcome["kind"] == "answer_lost"
+    assert outcome["http_status"] == 200
+    out = capsys.readouterr().out
+    assert "1 answer lost after the server accepted the request" in out
+    assert "`--resume` re-sends it" in out
+
+
+def test_resume_re_sends_a_lost_answer_knowingly(
+    recipe: Path, tmp_path: Path, sent_bodies: list[bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert run(recipe, out, "drop;count=1") == cli.EXIT_FAILED
+    sent_bodies.clear()
+    capsys.readouterr()
+    assert cli.main(["run", str(recipe), "--simulate", "--out", str(out), "--resume"]) == 0
+    assert len(sent_bodies) == 1
+    assert manifest(out)["turns"][0]["resent_lost_answer"] is True
+    assert (
+        "sent again knowingly: 1 request whose earlier answer was lost" in capsys.readouterr().out
+    )
+
+
+def test_retry_lost_answers_opts_in_to_the_re_send(
     recipe: Path, tmp_path: Path, sent_bodies: list[bytes]
 ) -> None:
-    assert run(recipe, tmp_path / "out", "drop;count=1") == cli.EXIT_OK
+    args = ["run", str(recipe), "--simulate", "--simulate-fault", "drop;count=1"]
+    assert cli.main([*args, "--retry-lost-answers", "--out", str(tmp_path / "out")]) == 0
     assert len(sent_bodies) == 2
+    assert manifest(tmp_path / "out")["turns"][0]["resent_lost_answer"] is False
 
 
 def test_a_daily_quota_fails_at_once_with_the_reason(

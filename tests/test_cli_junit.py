@@ -13,8 +13,8 @@ from wisdomgate.junit import junit_xml
 from wisdomgate.loader import load_plans
 from wisdomgate.manifest import RunRecord, TurnRecord
 from wisdomgate.outcomes import OutcomeKind, TurnOutcome
-from wisdomgate.redact import Redactor
 from wisdomgate.runner import RunResult
+from wisdomgate_api import Redactor
 
 # Only the "error" recipe uses this model, so only its request meets the injected fault.
 ERROR_FAULT = "429-daily;count=*;model=gemini-2.5-flash-image"
@@ -137,3 +137,13 @@ def test_junit_with_dry_run_is_a_usage_error(
     assert cli.main([*args, "--out", str(tmp_path / "out")]) == cli.EXIT_USAGE
     assert "--junit" in capsys.readouterr().err
     assert not junit.exists() and not (tmp_path / "out").exists()
+
+
+def test_a_lost_answer_is_a_junit_error_not_a_failure(tmp_path: Path) -> None:
+    [plan] = load_plans([RECIPES / "sunset.yaml"])
+    reason = "answer lost: the answer was lost after the server accepted the request"
+    turn = TurnRecord(1, TurnOutcome(OutcomeKind.ANSWER_LOST, False, reason, http_status=200))
+    record = RunRecord(plan, "sunset/default", [turn], "now", status="failed", reason=reason)
+    root = ET.fromstring(junit_xml([RunResult(plan, record, tmp_path)], Redactor()))
+    error = root.find("testsuite/testcase/error")
+    assert error is not None and error.get("type") == "answer_lost"

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import Reply, ScriptedClient, manifest, plan, run, turn
 from wisdomgate import outputs
-from wisdomgate.redact import Redactor
-from wisdomgate_api import encode_body
+from wisdomgate_api import Redactor, encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
 
 
@@ -96,3 +97,23 @@ def test_a_local_disk_error_still_stops_every_run(
     plans = [plan(tmp_path, turn(1, "a"), run_id=rid) for rid in ("a", "b")]
     with pytest.raises(OSError, match="No space left on device"):
         run(client, plans, tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    "spell", [str, lambda key: quote(key, safe=""), lambda key: repr(key)[1:-1]]
+)
+def test_every_spelling_of_the_key_is_masked_in_what_a_run_writes(
+    tmp_path: Path, make_response: ResponseMaker, spell: Callable[[str], str]
+) -> None:
+    key = "sk/with+odd=chars'0123"  # URL-encoding and repr() both change it
+    client = ScriptedClient([make_response(text=f"the key is {spell(key)}")])
+    [result] = run(
+        client,
+        [plan(tmp_path, turn(1, "say the key", images=0))],
+        tmp_path / "out",
+        redactor=Redactor(key),
+    )
+    for file in result.folder.iterdir():
+        text = file.read_text(encoding="utf-8")
+        assert spell(key) not in text and key not in text
+    assert "the key is ***" in (result.folder / "turn-1.txt").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from wisdomgate.answer import Answer
 from wisdomgate.expectations import check_expectations
 from wisdomgate.outcomes import OutcomeKind, TurnOutcome, classify_answer, classify_error
 from wisdomgate.plan import Expectations
-from wisdomgate_api import APIConnectionError, RateLimitError
+from wisdomgate_api import AnswerLostError, APIConnectionError, RateLimitError
 
 
 def classify(
@@ -103,3 +103,20 @@ def test_connection_errors_are_named() -> None:
     outcome = classify_error(APIConnectionError("connection refused", request=request))
     assert outcome.kind is OutcomeKind.CONNECTION_ERROR
     assert "connection refused" in outcome.reason
+
+
+def test_a_lost_answer_is_its_own_outcome_and_says_it_may_have_been_billed() -> None:
+    error = AnswerLostError(
+        "the answer was lost after the server accepted the request (HTTP 200);"
+        " it may have been billed: RemoteProtocolError: peer closed connection",
+        status_code=200,
+        cause="RemoteProtocolError",
+    )
+    outcome = classify_error(error)
+    assert (outcome.kind, outcome.passed, outcome.http_status) == (
+        OutcomeKind.ANSWER_LOST,
+        False,
+        200,
+    )
+    assert "it may have been billed" in outcome.reason
+    assert "`--resume` re-sends it knowingly" in outcome.reason

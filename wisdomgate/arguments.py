@@ -139,6 +139,12 @@ def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="tries per request, retries on 408/429/5xx included",
     )
     run.add_argument(
+        "--retry-lost-answers",
+        action="store_true",
+        help="re-send a request whose answer was lost after the server accepted it"
+        " (not safe with money: the lost answer may have been billed)",
+    )
+    run.add_argument(
         "--only",
         metavar="NAME[/RUN]",
         help="run only this recipe, or one run of it (shell wildcards allowed)",

@@ -27,7 +27,6 @@ from wisdomgate.loader import load_plans, validate_paths
 from wisdomgate.plan import PlannedRun
 from wisdomgate.preflight import check_base_url, check_out_dir, check_report_file, read_key
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
-from wisdomgate.redact import Redactor
 from wisdomgate.report import Reporter
 from wisdomgate.runner import Runner, RunnerOptions, RunResult
 from wisdomgate.schema import render_schema
@@ -36,6 +35,7 @@ from wisdomgate_api import (
     BASE_URL_ENV,
     DEFAULT_TIMEOUT,
     AsyncClient,
+    Redactor,
     RetryPolicy,
     WisdomGateError,
 )
@@ -53,7 +53,11 @@ def open_client(
 
 
 def _retry_policy(args: argparse.Namespace) -> RetryPolicy:
-    return dataclasses.replace(RetryPolicy(), max_attempts=args.max_attempts)
+    return dataclasses.replace(
+        RetryPolicy(),
+        max_attempts=args.max_attempts,
+        retry_lost_answers=args.retry_lost_answers,
+    )
 
 
 def _timeout(seconds: float | None) -> httpx.Timeout:

@@ -24,6 +24,7 @@ ERROR_KINDS = frozenset(
     {
         OutcomeKind.API_ERROR,
         OutcomeKind.CONNECTION_ERROR,
+        OutcomeKind.ANSWER_LOST,
         OutcomeKind.INVALID_RESPONSE,
         OutcomeKind.INPUT_ERROR,
         OutcomeKind.INTERNAL_ERROR,

@@ -229,6 +229,7 @@ class TurnRecord:
     timing_ms: dict[str, int] = field(default_factory=dict)
     expectations: list[ExpectationResult] = field(default_factory=list)
     reused: bool = False  # answered from disk by --resume, not sent again
+    resent_lost_answer: bool = False  # --resume sent it again after its answer was lost
 
     @property
     def status(self) -> str:
@@ -248,6 +249,7 @@ class TurnRecord:
             "request_sha256": self.request_sha256,
             "request_bytes": self.request_bytes,
             "reused": self.reused,
+            "resent_lost_answer": self.resent_lost_answer,
             "request": self.request,
             "response": self.response,
             "outputs": {"images": self.images, "text": self.text_file},

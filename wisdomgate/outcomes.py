@@ -11,6 +11,7 @@ from typing import Any
 from wisdomgate.answer import Answer
 from wisdomgate.expectations import ExpectationResult
 from wisdomgate_api import (
+    AnswerLostError,
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
@@ -44,6 +45,7 @@ class OutcomeKind(StrEnum):
     EMPTY = "empty"  # no candidate and no block reason
     API_ERROR = "api_error"  # an HTTP error status (after the client's retries)
     CONNECTION_ERROR = "connection_error"  # no HTTP answer
+    ANSWER_LOST = "answer_lost"  # a 2xx whose body was lost: may have been billed, not re-sent
     INVALID_RESPONSE = "invalid_response"  # a 2xx body that does not parse
     INPUT_ERROR = "input_error"  # the request could not be built (a reference image changed)
     NOT_RUN = "not_run"  # an earlier turn failed
@@ -150,6 +152,14 @@ def classify_error(error: Exception) -> TurnOutcome:
             OutcomeKind.INVALID_RESPONSE,
             False,
             f"invalid response: {error}",
+            error_message=str(error),
+        )
+    if isinstance(error, AnswerLostError):
+        return TurnOutcome(
+            OutcomeKind.ANSWER_LOST,
+            False,
+            f"answer lost: {error} (not sent again; `--resume` re-sends it knowingly)",
+            http_status=error.status_code,
             error_message=str(error),
         )
     if isinstance(error, APIConnectionError):

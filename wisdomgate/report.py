@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TextIO
 
 from wisdomgate.dryrun import DryRunResult
-from wisdomgate.redact import Redactor
 from wisdomgate.runner import RunResult
+from wisdomgate_api import Redactor
 
 __all__ = ["Reporter"]
 
@@ -48,12 +48,26 @@ class Reporter:
         """The totals and where the images are."""
         failed = sum(not result.passed for result in results)
         images = sum(len(result.images) for result in results)
-        reused = sum(turn.reused for result in results for turn in result.record.turns)
+        turns = [turn for result in results for turn in result.record.turns]
+        reused = sum(turn.reused for turn in turns)
         again = f"; {_plural(reused, 'answer')} reused from disk, not sent again" if reused else ""
         self.line(
             f"{_plural(len(results), 'run')}: {len(results) - failed} passed, {failed} failed;"
             f" {_plural(images, 'image')} and manifests in {_shown(out_dir)}{again}"
         )
+        resent = sum(turn.resent_lost_answer for turn in turns)
+        if resent:
+            self.line(
+                f"sent again knowingly: {_plural(resent, 'request')} whose earlier answer was"
+                " lost (it may be billed twice)"
+            )
+        lost = sum(bool(t.outcome and t.outcome.kind == "answer_lost") for t in turns)
+        if lost:
+            self.line(
+                f"{_plural(lost, 'answer')} lost after the server accepted the request: it may"
+                " have been billed, so it was not sent again; `--resume` re-sends it"
+                " (or run with --retry-lost-answers)"
+            )
 
     def dry_run(self, results: Sequence[DryRunResult], out_dir: Path) -> None:
         """Each request body written, then a reminder that nothing was sent."""

@@ -6,6 +6,10 @@ request body that was sent. A resumed run rebuilds each turn's request; when its
 one on disk and every referenced file is intact, the stored answer is used instead of sending the
 request again. Anything else (a turn that failed with an API error, was in flight when the process
 died, or whose request changed) is sent as usual.
+
+A turn whose answer was lost after the server accepted it (`answer_lost`: it may have been
+billed) is sent again too, knowingly: `load_lost_answers` finds those turns so that the new
+manifest records the re-send (`resent_lost_answer`) and the summary says it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from wisdomgate.manifest import iter_objects, restore_inline_data
 from wisdomgate.outputs import response_file_name
 
-__all__ = ["PaidAnswer", "load_paid_answers", "response_file_name"]
+__all__ = ["PaidAnswer", "load_lost_answers", "load_paid_answers", "response_file_name"]
 
 
 @dataclass(frozen=True)
@@ -31,14 +35,31 @@ class PaidAnswer:
     response: dict[str, Any]  # wire JSON, inline data restored
 
 
-def load_paid_answers(run_dir: Path) -> dict[int, PaidAnswer]:
-    """The answers in run_dir that can be reused, by turn number (empty when there are none)."""
+def _manifest_turns(run_dir: Path) -> list[Any]:
     try:
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return []
+    turns = manifest.get("turns") if isinstance(manifest, dict) else None
+    return turns if isinstance(turns, list) else []
+
+
+def load_lost_answers(run_dir: Path) -> dict[int, str]:
+    """Turns of an earlier run whose answer was lost: turn number -> its request's sha256."""
+    lost: dict[int, str] = {}
+    for turn in _manifest_turns(run_dir):
+        if not isinstance(turn, dict) or not isinstance(turn.get("outcome"), dict):
+            continue
+        number, digest = turn.get("number"), turn.get("request_sha256")
+        if turn["outcome"].get("kind") == "answer_lost" and isinstance(number, int):
+            lost[number] = digest if isinstance(digest, str) else ""
+    return lost
+
+
+def load_paid_answers(run_dir: Path) -> dict[int, PaidAnswer]:
+    """The answers in run_dir that can be reused, by turn number (empty when there are none)."""
     found: dict[int, PaidAnswer] = {}
-    for turn in manifest.get("turns") or []:
+    for turn in _manifest_turns(run_dir):
         answer = _paid_answer(run_dir, turn)
         if answer is not None:
             found[answer.turn] = answer

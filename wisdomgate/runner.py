@@ -53,9 +53,8 @@ from wisdomgate.outcomes import (
 from wisdomgate.outputs import FileRef, RunFolder, response_file_name
 from wisdomgate.plan import PlannedRun, PlannedTurn
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
-from wisdomgate.redact import Redactor
-from wisdomgate.resume import PaidAnswer, load_paid_answers
-from wisdomgate_api import WisdomGateError, encode_body
+from wisdomgate.resume import PaidAnswer, load_lost_answers, load_paid_answers
+from wisdomgate_api import Redactor, WisdomGateError, encode_body
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
 __all__ = [
@@ -201,6 +200,7 @@ class Runner:
         folder.remove_partial_files()
         if self.options.resume:
             state.paid = load_paid_answers(folder.path)  # read before the old files go
+            state.lost = load_lost_answers(folder.path)
         folder.remove_previous_outputs()  # reused answers are written again by _turn
         for turn, turn_record in zip(state.plan.turns, state.record.turns, strict=True):
             state.current = turn_record
@@ -230,6 +230,8 @@ class Runner:
             state.answered(turn, record, response, user)
             state.save()
             return
+        # sent again on purpose: the earlier answer to this very request was lost (maybe billed)
+        record.resent_lost_answer = state.lost.get(turn.number) == record.request_sha256
         waited = await self.limiter.acquire(state.plan.model)
         started = time.monotonic()
         try:
@@ -258,6 +260,7 @@ class _RunState:
         self.conversation = Conversation(plan)
         self.refs: dict[str, FileRef] = {}  # sha256 of image bytes -> the file holding them
         self.paid: dict[int, PaidAnswer] = {}  # answers of an earlier run, for --resume
+        self.lost: dict[int, str] = {}  # turn -> request sha256 whose answer an earlier run lost
         self.current = record.turns[0]  # the turn in progress (blamed for an internal error)
         model = load_catalog().get(plan.model)
         self._dimensions = model.dimensions if model else {}
