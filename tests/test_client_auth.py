@@ -476,3 +476,11 @@ def test_redactor_repr_never_shows_a_secret() -> None:
 def test_credentials_redact_with_the_redactor_of_their_key() -> None:
     text = f"{TRICKY!r} {quote(TRICKY, safe='')} {json.dumps(TRICKY)}"
     assert Credentials(TRICKY, "bearer").redact(text) == Redactor(TRICKY)(text)
+
+
+def test_the_redactor_takes_any_text_as_a_secret() -> None:
+    # os.environ holds undecodable bytes as lone surrogates; masking them must not fail
+    secret = "sk-\udcff-0123456789"
+    assert Redactor(secret)(f"key {secret} and {quote(secret, errors='surrogateescape')}") == (
+        "key *** and ***"
+    )

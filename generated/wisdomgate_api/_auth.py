@@ -96,11 +96,13 @@ class Redactor:
 
 
 def _forms(secret: str) -> set[str]:
-    # every way an error message or a log line can spell it: b'Bearer sk-1\n' is repr()'d
+    # every way an error message or a log line can spell it: b'Bearer sk-1\n' is repr()'d.
+    # Any text may be a secret here (an environment variable with undecodable bytes holds lone
+    # surrogates), so URL-encoding keeps them as os.fsencode would instead of failing.
     forms = {
         secret,
-        quote(secret, safe=""),
-        quote_plus(secret),
+        quote(secret, safe="", errors="surrogateescape"),
+        quote_plus(secret, errors="surrogateescape"),
         repr(secret)[1:-1],
         ascii(secret)[1:-1],
         repr(secret.encode("utf-8", "backslashreplace"))[2:-1],
