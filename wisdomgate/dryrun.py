@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wisdomgate.conversation import Conversation, dry_run_placeholder
-from wisdomgate.outputs import FileRef, RunFolder
+from wisdomgate.outputs import FileRef, RunFolder, preflight_outputs
 from wisdomgate.plan import PlannedRun
 from wisdomgate_api import encode_body
 
@@ -43,12 +43,24 @@ class DryRunResult:
 
 
 def dry_run(plans: Sequence[PlannedRun], out_dir: Path) -> list[DryRunResult]:
-    """Write every run's request bodies under out_dir; nothing is sent."""
+    """Write every run's request bodies under out_dir; nothing is sent.
+
+    PlantedLinkError (before anything is written) for a symbolic link planted below out_dir.
+    """
+    preflight_outputs(plans, out_dir)
     return [_dry_run_one(plan, out_dir) for plan in plans]
 
 
 def _dry_run_one(plan: PlannedRun, out_dir: Path) -> DryRunResult:
     folder = RunFolder(out_dir, plan.recipe_name, plan.run_id)
+    folder.open()
+    try:
+        return _write_requests(plan, folder)
+    finally:
+        folder.close()
+
+
+def _write_requests(plan: PlannedRun, folder: RunFolder) -> DryRunResult:
     folder.remove_partial_files()
     folder.remove_previous_outputs(requests_only=True)
     conversation = Conversation(plan)

@@ -15,6 +15,8 @@ Runs are isolated: an unexpected exception in one (a bug) fails that run as `int
 with its manifest finished, and the others go on. A local OSError is different: it is the disk
 (full, read-only, a file where a folder should be), which every other run would hit as well, so
 it stops them all and reaches the caller as itself.
+
+A symbolic link planted below --out is an OutputError, raised like a local OSError.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Protocol
 from wisdomgate.answer import Answer
 from wisdomgate.catalog import load_catalog
 from wisdomgate.conversation import Conversation
-from wisdomgate.errors import ToolkitError, UsageError
+from wisdomgate.errors import OutputError, ToolkitError, UsageError
 from wisdomgate.expectations import check_expectations
 from wisdomgate.manifest import (
     RunRecord,
@@ -49,7 +51,12 @@ from wisdomgate.outcomes import (
     internal_error,
     not_run,
 )
-from wisdomgate.outputs import FileRef, RunFolder, response_file_name
+from wisdomgate.outputs import (
+    FileRef,
+    RunFolder,
+    preflight_outputs,
+    response_file_name,
+)
 from wisdomgate.plan import PlannedRun, PlannedTurn
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.redact import Redactor
@@ -159,6 +166,7 @@ class Runner:
     async def run_all(self, plans: Sequence[PlannedRun]) -> list[RunResult]:
         """Run every plan (up to `concurrency` at a time); results in the plans' order."""
         check_folders(plans, self.options.out_dir)
+        preflight_outputs(plans, self.options.out_dir)  # a planted link: nothing is sent
         try:
             async with asyncio.TaskGroup() as group:
                 tasks = [group.create_task(self._run_in_slot(plan)) for plan in plans]
@@ -178,9 +186,17 @@ class Runner:
     async def run(self, plan: PlannedRun) -> RunResult:
         """Run one plan's turns in order, stopping at the first that fails.
 
-        An unexpected exception fails this run only (`internal_error`); an OSError is raised.
+        An unexpected exception fails this run only (`internal_error`); an OSError or an
+        OutputError (a link planted in --out) is raised.
         """
         folder = RunFolder(self.options.out_dir, plan.recipe_name, plan.run_id)
+        folder.open()
+        try:
+            return await self._run_open(plan, folder)
+        finally:
+            folder.close()
+
+    async def _run_open(self, plan: PlannedRun, folder: RunFolder) -> RunResult:
         relative = folder.path.relative_to(self.options.out_dir).as_posix()
         record = RunRecord(plan, relative, [TurnRecord(t.number) for t in plan.turns], _now())
         state = _RunState(plan, folder, record, self.options.redactor)
@@ -188,7 +204,7 @@ class Runner:
         try:
             await self._turns(state)
         except Exception as exc:
-            if _is_local_io(exc):
+            if _is_local_io(exc) or isinstance(exc, OutputError):
                 raise  # see the module docstring: every other run would meet it too
             # a bug: recorded in this run's manifest, and the other runs go on
             state.current.outcome = internal_error(exc, self.options.redactor)
@@ -199,7 +215,7 @@ class Runner:
         folder = state.folder
         folder.remove_partial_files()
         if self.options.resume:
-            state.paid = load_paid_answers(folder.path)  # read before the old files go
+            state.paid = load_paid_answers(folder)  # read before the old files go
         folder.remove_previous_outputs()  # reused answers are written again by _turn
         for turn, turn_record in zip(state.plan.turns, state.record.turns, strict=True):
             state.current = turn_record
