@@ -47,6 +47,7 @@ LINKS = {
     "run folder": ("demo/default", ""),
     "manifest": ("demo/default/manifest.json", "target"),
     "image": ("demo/default/turn-1-1.png", "target"),
+    "lock file": ("demo/default/.wisdomgate.lock", "target"),
 }
 
 

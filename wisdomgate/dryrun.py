@@ -8,6 +8,9 @@ request, never bytes that would be sent.
 
 Request bodies an earlier dry run left in the folder are removed first (a recipe that lost a turn
 leaves no stale body behind); a real run's images and manifest are kept, being paid for.
+
+A dry run locks its run folder as a run does: a folder another process is writing is refused
+(`DryRunResult.refused`, its reason in `busy`) and left untouched.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wisdomgate.conversation import Conversation, dry_run_placeholder
-from wisdomgate.outputs import FileRef, RunFolder, preflight_outputs
+from wisdomgate.outputs import FileRef, FolderBusyError, RunFolder, preflight_outputs
 from wisdomgate.plan import PlannedRun
 from wisdomgate_api import encode_body
 
@@ -40,6 +43,12 @@ class DryRunResult:
     plan: PlannedRun
     folder: Path
     requests: tuple[DryRunRequest, ...]
+    busy: str | None = None  # why nothing was written: another process holds the folder
+
+    @property
+    def refused(self) -> bool:
+        """True when the folder was busy and nothing was written."""
+        return self.busy is not None
 
 
 def dry_run(plans: Sequence[PlannedRun], out_dir: Path) -> list[DryRunResult]:
@@ -53,7 +62,10 @@ def dry_run(plans: Sequence[PlannedRun], out_dir: Path) -> list[DryRunResult]:
 
 def _dry_run_one(plan: PlannedRun, out_dir: Path) -> DryRunResult:
     folder = RunFolder(out_dir, plan.recipe_name, plan.run_id)
-    folder.open()
+    try:
+        folder.open()
+    except FolderBusyError as busy:
+        return DryRunResult(plan, folder.path, (), busy=str(busy))
     try:
         return _write_requests(plan, folder)
     finally:

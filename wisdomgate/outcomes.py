@@ -22,6 +22,7 @@ __all__ = [
     "TurnOutcome",
     "classify_answer",
     "classify_error",
+    "folder_busy",
     "internal_error",
     "not_run",
 ]
@@ -47,6 +48,7 @@ class OutcomeKind(StrEnum):
     INPUT_ERROR = "input_error"  # the request could not be built (a reference image changed)
     NOT_RUN = "not_run"  # an earlier turn failed
     INTERNAL_ERROR = "internal_error"  # an unexpected exception in wisdomgate (a bug)
+    FOLDER_BUSY = "folder_busy"  # another process writes the run folder: refused, nothing sent
 
 
 _FINISH_KINDS = {
@@ -174,6 +176,11 @@ def internal_error(error: Exception, redact: Callable[[str], str]) -> TurnOutcom
         error_message=message,
         traceback=redact("".join(traceback.format_exception(error))),
     )
+
+
+def folder_busy(reason: str) -> TurnOutcome:
+    """The outcome of every turn of a run refused because another process writes its folder."""
+    return TurnOutcome(OutcomeKind.FOLDER_BUSY, False, reason)
 
 
 def not_run(failed_turn: int) -> TurnOutcome:

@@ -12,7 +12,7 @@ would give them (0o666 minus the umask), not mkstemp's private 0o600.
 Nothing below `--out` is reached through a symbolic link: a run folder is opened by walking from
 `--out` with O_NOFOLLOW and every file is written relative to the folder's descriptor (see
 wisdomgate.safe_paths); a link is a PlantedLinkError, found before anything is sent by
-`preflight_outputs`.
+`preflight_outputs`. An open run folder is locked (wisdomgate.locks): one writer per folder.
 
 A run starts by removing what an earlier run left in its folder (`remove_previous_outputs`), so
 the folder holds exactly the files its manifest refers to; only names wisdomgate writes are
@@ -31,6 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from wisdomgate.locks import LOCK_NAME, FolderBusyError, FolderLock
 from wisdomgate.plan import PlannedRun
 from wisdomgate.safe_paths import (
     PlantedLinkError,
@@ -47,6 +48,7 @@ from wisdomgate.safe_paths import (
 
 __all__ = [
     "FileRef",
+    "FolderBusyError",
     "PlantedLinkError",
     "RunFolder",
     "atomic_write_bytes",
@@ -159,7 +161,7 @@ class FileRef:
 class RunFolder:
     """The folder of one run, `OUT/<recipe>/<run>/`, and the files written into it.
 
-    `open()` (or `with`) creates it; every read and write needs it open.
+    `open()` (or `with`) creates and locks it; every read and write needs it open.
     """
 
     def __init__(self, out_dir: Path, recipe_name: str, run_id: str) -> None:
@@ -167,26 +169,39 @@ class RunFolder:
         self.names = (safe_name(recipe_name), safe_name(run_id))
         self.path = out_dir / self.names[0] / self.names[1]
         self._fd: int | None = None
+        self._lock: FolderLock | None = None
 
     def open(self) -> RunFolder:
-        """Create the folder from --out without following a link.
+        """Create the folder from --out without following a link, and lock it.
 
-        PlantedLinkError for a link on the way; OSError for the disk.
+        PlantedLinkError for a link on the way; FolderBusyError (the folder untouched) when
+        another process holds the lock; OSError for the disk.
         """
         if self._fd is not None:
             raise RuntimeError(f"{self.path} is open already")
         out_fd = open_out_dir(self.out_dir)
         try:
-            self._fd = self._walk(out_fd, create=True)
+            fd = self._walk(out_fd, create=True)
         finally:
             os.close(out_fd)
+        try:
+            self._lock = FolderLock.acquire(fd, self.path)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
         return self
 
     def close(self) -> None:
-        """Close the folder (idempotent)."""
+        """Release the lock and close the folder (idempotent)."""
+        lock, self._lock = self._lock, None
         fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
+        try:
+            if lock is not None:
+                lock.release()
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     def __enter__(self) -> RunFolder:
         return self.open()
@@ -227,7 +242,7 @@ class RunFolder:
             return
         try:
             for name in sorted(list_at(fd)):
-                if _OUTPUT_NAMES.fullmatch(name) and is_link_at(fd, name):
+                if (_OUTPUT_NAMES.fullmatch(name) or name == LOCK_NAME) and is_link_at(fd, name):
                     raise link_error(fd, name, self.path / name)
         finally:
             os.close(fd)

@@ -16,7 +16,9 @@ with its manifest finished, and the others go on. A local OSError is different: 
 (full, read-only, a file where a folder should be), which every other run would hit as well, so
 it stops them all and reaches the caller as itself.
 
-A symbolic link planted below --out is an OutputError, raised like a local OSError.
+Each run holds its folder's lock (wisdomgate.locks) from before it reads the folder until its
+manifest is final; a run whose folder another process holds is refused (`folder_busy`) without
+touching it. A symbolic link planted below --out is an OutputError, raised like a local OSError.
 """
 
 from __future__ import annotations
@@ -48,11 +50,13 @@ from wisdomgate.outcomes import (
     TurnOutcome,
     classify_answer,
     classify_error,
+    folder_busy,
     internal_error,
     not_run,
 )
 from wisdomgate.outputs import (
     FileRef,
+    FolderBusyError,
     RunFolder,
     preflight_outputs,
     response_file_name,
@@ -125,6 +129,14 @@ class RunResult:
             if not image["thought"]
         ]
 
+    @property
+    def refused(self) -> bool:
+        """True when the run never started: another process was writing its folder."""
+        return any(
+            turn.outcome is not None and turn.outcome.kind is OutcomeKind.FOLDER_BUSY
+            for turn in self.record.turns
+        )
+
 
 def check_folders(plans: Sequence[PlannedRun], out_dir: Path) -> None:
     """FolderClashError when two runs map to one folder (e.g. two recipes with the same name)."""
@@ -187,10 +199,14 @@ class Runner:
         """Run one plan's turns in order, stopping at the first that fails.
 
         An unexpected exception fails this run only (`internal_error`); an OSError or an
-        OutputError (a link planted in --out) is raised.
+        OutputError (a link planted in --out) is raised. A run whose folder another process
+        holds is refused (`folder_busy`), its folder untouched.
         """
         folder = RunFolder(self.options.out_dir, plan.recipe_name, plan.run_id)
-        folder.open()
+        try:
+            folder.open()  # locked until the manifest is final
+        except FolderBusyError as busy:
+            return _refused(plan, folder, self.options.out_dir, busy)
         try:
             return await self._run_open(plan, folder)
         finally:
@@ -358,6 +374,17 @@ class _RunState:
         """Rewrite manifest.json atomically."""
         text = json.dumps(self.record.to_json(), indent=2, ensure_ascii=False) + "\n"
         self.folder.write("manifest.json", self.redactor(text).encode("utf-8"))
+
+
+def _refused(
+    plan: PlannedRun, folder: RunFolder, out_dir: Path, busy: FolderBusyError
+) -> RunResult:
+    """The result of a run refused because its folder is busy: nothing was sent or written."""
+    relative = folder.path.relative_to(out_dir).as_posix()
+    turns = [TurnRecord(t.number, outcome=folder_busy(str(busy))) for t in plan.turns]
+    record = RunRecord(plan, relative, turns, _now(), status="failed", reason=str(busy))
+    record.finished_at, record.duration_ms = record.started_at, 0
+    return RunResult(plan, record, folder.path)
 
 
 def _is_local_io(error: Exception) -> bool:
