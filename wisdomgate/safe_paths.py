@@ -14,6 +14,7 @@ import contextlib
 import errno
 import os
 import secrets
+import shlex
 import stat
 from pathlib import Path
 
@@ -48,7 +49,8 @@ class PlantedLinkError(OutputError):
         where = f" (-> {target})" if target is not None else ""
         super().__init__(
             f"{link} is a symbolic link{where} inside the output folder; wisdomgate never writes"
-            f" through links below --out. Remove the link (rm '{link}') or choose another --out"
+            f" through links below --out. Remove the link (rm {shlex.quote(str(link))}) or"
+            " choose another --out"
         )
 
 
