@@ -89,10 +89,10 @@ def test_a_local_disk_error_still_stops_every_run(
     make_response: ResponseMaker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def disk_full(path: Path, data: bytes) -> None:
+    def disk_full(dir_fd: int, name: str, data: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(outputs, "atomic_write_bytes", disk_full)
+    monkeypatch.setattr(outputs, "write_at", disk_full)
     client = ScriptedClient(lambda index: make_response(images=[make_png()]))
     plans = [plan(tmp_path, turn(1, "a"), run_id=rid) for rid in ("a", "b")]
     with pytest.raises(OSError, match="No space left on device"):

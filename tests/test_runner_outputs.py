@@ -37,8 +37,8 @@ def test_image_extension_comes_from_the_mime_type(mime: str, ext: str) -> None:
 
 
 def test_run_folder_names_images_by_turn_and_index(tmp_path: Path) -> None:
-    folder = RunFolder(tmp_path, "recipe", "aspect=16:9")
-    ref = folder.write_image(2, 1, "image/jpeg", b"jpeg bytes")
+    with RunFolder(tmp_path, "recipe", "aspect=16:9") as folder:
+        ref = folder.write_image(2, 1, "image/jpeg", b"jpeg bytes")
     assert ref.file == "turn-2-1.jpg"
     assert (folder.path / "turn-2-1.jpg").read_bytes() == b"jpeg bytes"
     assert folder.path.parent == tmp_path / "recipe"
@@ -69,7 +69,7 @@ def test_a_crash_mid_write_keeps_the_old_file_and_no_temporary(
 def test_a_crash_mid_write_of_a_new_file_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(src: str, dst: str) -> None:
+    def crash(src: str, dst: str, **dir_fds: int) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "replace", crash)
@@ -79,11 +79,11 @@ def test_a_crash_mid_write_of_a_new_file_leaves_nothing(
 
 
 def test_partial_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
-    folder = RunFolder(tmp_path, "recipe", "default")
-    folder.write("turn-1.txt", b"kept")
-    leftover = folder.path / ".turn-2-1.png.abc123.tmp"
-    leftover.write_bytes(b"half an image")
-    folder.remove_partial_files()
+    with RunFolder(tmp_path, "recipe", "default") as folder:
+        folder.write("turn-1.txt", b"kept")
+        leftover = folder.path / ".turn-2-1.png.abc123.tmp"
+        leftover.write_bytes(b"half an image")
+        folder.remove_partial_files()
     assert not leftover.exists()
     assert (folder.path / "turn-1.txt").read_bytes() == b"kept"
 
@@ -121,7 +121,8 @@ def test_previous_outputs_are_removed_and_nothing_else(tmp_path: Path) -> None:
     for name in WRITTEN_BY_WISDOMGATE + NOT_WISDOMGATES:
         (folder.path / name).write_bytes(b"x")
     (folder.path / "turn-3.txt").mkdir()  # a folder, whatever its name, is not an output
-    folder.remove_previous_outputs()
+    with folder:
+        folder.remove_previous_outputs()
     assert sorted(p.name for p in folder.path.iterdir()) == sorted([*NOT_WISDOMGATES, "turn-3.txt"])
 
 
@@ -130,7 +131,8 @@ def test_a_dry_run_removes_only_earlier_request_bodies(tmp_path: Path) -> None:
     folder.path.mkdir(parents=True)
     for name in WRITTEN_BY_WISDOMGATE:
         (folder.path / name).write_bytes(b"x")
-    folder.remove_previous_outputs(requests_only=True)
+    with folder:
+        folder.remove_previous_outputs(requests_only=True)
     assert not list(folder.path.glob("*.request*.json"))
     assert (folder.path / "turn-1-1.png").exists() and (folder.path / "manifest.json").exists()
 

@@ -23,6 +23,7 @@ __all__ = [
     "TurnOutcome",
     "classify_answer",
     "classify_error",
+    "folder_busy",
     "internal_error",
     "not_run",
     "undecodable_images",
@@ -50,6 +51,7 @@ class OutcomeKind(StrEnum):
     INPUT_ERROR = "input_error"  # the request could not be built (a reference image changed)
     NOT_RUN = "not_run"  # an earlier turn failed
     INTERNAL_ERROR = "internal_error"  # an unexpected exception in wisdomgate (a bug)
+    FOLDER_BUSY = "folder_busy"  # another process writes the run folder: refused, nothing sent
 
 
 _FINISH_KINDS = {
@@ -201,6 +203,11 @@ def undecodable_images(answer: Answer) -> TurnOutcome:
         finish_reason=answer.finish_reason,
         error_message=reason.removeprefix("invalid response: "),
     )
+
+
+def folder_busy(reason: str) -> TurnOutcome:
+    """The outcome of every turn of a run refused because another process writes its folder."""
+    return TurnOutcome(OutcomeKind.FOLDER_BUSY, False, reason)
 
 
 def not_run(failed_turn: int) -> TurnOutcome:

@@ -9,6 +9,11 @@ Every file is written to a temporary file in the same folder and moved into plac
 name; at worst a `.*.tmp` file remains, which nothing reads. Files get the mode any other program
 would give them (0o666 minus the umask), not mkstemp's private 0o600.
 
+Nothing below `--out` is reached through a symbolic link: a run folder is opened by walking from
+`--out` with O_NOFOLLOW and every file is written relative to the folder's descriptor (see
+wisdomgate.safe_paths); a link is a PlantedLinkError, found before anything is sent by
+`preflight_outputs`. An open run folder is locked (wisdomgate.locks): one writer per folder.
+
 A run starts by removing what an earlier run left in its folder (`remove_previous_outputs`), so
 the folder holds exactly the files its manifest refers to; only names wisdomgate writes are
 removed, never a file someone else put there.
@@ -19,17 +24,38 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
+
+from wisdomgate.locks import LOCK_NAME, FolderBusyError, FolderLock
+from wisdomgate.plan import PlannedRun
+from wisdomgate.safe_paths import (
+    PlantedLinkError,
+    is_link_at,
+    link_error,
+    list_at,
+    open_out_dir,
+    open_subdir,
+    read_at,
+    require_support,
+    unlink_at,
+    write_at,
+)
 
 __all__ = [
     "FileRef",
+    "FolderBusyError",
+    "PlantedLinkError",
     "RunFolder",
     "atomic_write_bytes",
     "atomic_write_text",
     "image_extension",
+    "is_image_name",
+    "preflight_outputs",
     "response_file_name",
     "safe_name",
 ]
@@ -53,22 +79,12 @@ _MAX_NAME = 120  # well under the 255-byte limit of common file systems, hash su
 # Every name wisdomgate writes into a run folder (and nothing else): images (thought images
 # included), texts, kept responses, dry-run request bodies, the manifest, temporary files.
 _REQUEST_NAMES = re.compile(r"turn-[0-9]+\.request(?:\.preview)?\.json")
+_TEMP_NAMES = re.compile(r"\..+\.tmp")  # see safe_paths.write_at
+_IMAGE_NAMES = re.compile(r"turn-[0-9]+-(?:thought-)?[0-9]+\.[A-Za-z0-9_+-]+")  # image_extension
 _OUTPUT_NAMES = re.compile(
-    r"manifest\.json|turn-[0-9]+\.txt|turn-[0-9]+\.response\.json|\..+\.tmp"
-    r"|turn-[0-9]+-(?:thought-)?[0-9]+\.[A-Za-z0-9_+-]+"  # images; see image_extension
-    rf"|{_REQUEST_NAMES.pattern}"
+    r"manifest\.json|turn-[0-9]+\.txt|turn-[0-9]+\.response\.json"
+    rf"|{_IMAGE_NAMES.pattern}|{_REQUEST_NAMES.pattern}|{_TEMP_NAMES.pattern}"
 )
-
-
-def _file_mode() -> int:
-    """0o666 minus the process umask: the mode open() would give a new file."""
-    # The umask can only be read by setting it; done once, at import, before any thread writes.
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_FILE_MODE = _file_mode()
 
 
 def safe_name(text: str) -> str:
@@ -100,26 +116,28 @@ def image_extension(mime_type: str) -> str:
     return re.sub(r"[^A-Za-z0-9+-]", "_", subtype) or "bin"
 
 
+def is_image_name(name: str) -> bool:
+    """True for a name wisdomgate gives an image it writes (`turn-<N>-[thought-]<K>.<ext>`)."""
+    return _IMAGE_NAMES.fullmatch(name) is not None
+
+
 def response_file_name(turn: int) -> str:
     """Where turn N's whole answer is kept (image data as file references)."""
     return f"turn-{turn}.response.json"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write data to path so that readers see the old file or the whole new one, never a part."""
+    """Write data to path so that readers see the old file or the whole new one, never a part.
+
+    For files the user names (--junit): the path is followed as given. Run folders use RunFolder.
+    """
+    require_support()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        os.chmod(tmp_name, _FILE_MODE)  # mkstemp makes it 0o600: others could not read outputs
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())  # the bytes reach the disk before the name does
-        os.replace(tmp_name, path)
-    except BaseException:
-        # Also on KeyboardInterrupt/cancellation: the temporary file must not linger.
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+        write_at(dir_fd, path.name, data)
+    finally:
+        os.close(dir_fd)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -141,32 +159,133 @@ class FileRef:
 
 
 class RunFolder:
-    """The folder of one run, `OUT/<recipe>/<run>/`, and the files written into it."""
+    """The folder of one run, `OUT/<recipe>/<run>/`, and the files written into it.
+
+    `open()` (or `with`) creates and locks it; every read and write needs it open.
+    """
 
     def __init__(self, out_dir: Path, recipe_name: str, run_id: str) -> None:
-        self.path = out_dir / safe_name(recipe_name) / safe_name(run_id)
+        self.out_dir = out_dir
+        self.names = (safe_name(recipe_name), safe_name(run_id))
+        self.path = out_dir / self.names[0] / self.names[1]
+        self._fd: int | None = None
+        self._lock: FolderLock | None = None
+
+    def open(self) -> RunFolder:
+        """Create the folder from --out without following a link, and lock it.
+
+        PlantedLinkError for a link on the way; FolderBusyError (the folder untouched) when
+        another process holds the lock; OSError for the disk.
+        """
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path} is open already")
+        out_fd = open_out_dir(self.out_dir)
+        try:
+            fd = self._walk(out_fd, create=True)
+        finally:
+            os.close(out_fd)
+        try:
+            self._lock = FolderLock.acquire(fd, self.path)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def close(self) -> None:
+        """Release the lock and close the folder (idempotent)."""
+        lock, self._lock = self._lock, None
+        fd, self._fd = self._fd, None
+        try:
+            if lock is not None:
+                lock.release()
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def __enter__(self) -> RunFolder:
+        return self.open()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _dir(self) -> int:
+        if self._fd is None:
+            raise RuntimeError(f"{self.path} is not open: call RunFolder.open() first")
+        return self._fd
+
+    def _walk(self, out_fd: int, *, create: bool) -> int:
+        """An fd of this folder, reached from out_fd (not closed) one name at a time, never
+        through a link; FileNotFoundError when missing and not `create`."""
+        fd = out_fd
+        for depth, name in enumerate(self.names):
+            shown = self.out_dir.joinpath(*self.names[: depth + 1])
+            try:
+                child = open_subdir(fd, name, shown, create=create)
+            finally:
+                if fd != out_fd:
+                    os.close(fd)
+            fd = child
+        return fd
+
+    def check_links(self, out_fd: int) -> None:
+        """PlantedLinkError for a link on the way to this folder or under a name wisdomgate
+        writes in it (out_fd: --out, open); a folder that does not exist yet passes."""
+        try:
+            fd = self._walk(out_fd, create=False)
+        except FileNotFoundError:
+            return
+        try:
+            for name in sorted(list_at(fd)):
+                if (_OUTPUT_NAMES.fullmatch(name) or name == LOCK_NAME) and is_link_at(fd, name):
+                    raise link_error(fd, name, self.path / name)
+        finally:
+            os.close(fd)
 
     def remove_partial_files(self) -> None:
         """Delete temporary files a killed earlier run left behind (SIGKILL skips all cleanup)."""
-        for leftover in self.path.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+        fd = self._dir()
+        for name in list_at(fd):
+            if _TEMP_NAMES.fullmatch(name):
+                unlink_at(fd, name)  # a link is removed, never its target
 
     def remove_previous_outputs(self, *, requests_only: bool = False) -> None:
         """Delete the files an earlier run (or dry run) wrote here, and nothing else.
 
         Only this folder's own entries whose names wisdomgate writes are removed: not
         subfolders, not files with other names. requests_only: just dry-run request bodies.
+        A link under such a name is a PlantedLinkError (someone planted it since the preflight).
         """
-        if not self.path.is_dir():
-            return
+        fd = self._dir()
         names = _REQUEST_NAMES if requests_only else _OUTPUT_NAMES
-        for entry in self.path.iterdir():
-            if names.fullmatch(entry.name) and not entry.is_dir():
-                entry.unlink(missing_ok=True)  # a symbolic link is removed, never its target
+        for name in list_at(fd):
+            if not names.fullmatch(name):
+                continue
+            try:
+                mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISLNK(mode):
+                raise link_error(fd, name, self.path / name)
+            if not stat.S_ISDIR(mode):
+                unlink_at(fd, name)
+
+    def read(self, name: str) -> bytes:
+        """The bytes of the file `name` here, never through a link (PlantedLinkError)."""
+        return read_at(self._dir(), name, self.path / name)
 
     def write(self, name: str, data: bytes) -> FileRef:
-        """Write one file atomically and return its reference."""
-        atomic_write_bytes(self.path / name, data)
+        """Write one file atomically and return its reference; never through a link."""
+        fd = self._dir()
+        # Only for the message: the rename in write_at replaces a link, never follows it.
+        if is_link_at(fd, name):
+            raise link_error(fd, name, self.path / name)
+        write_at(fd, name, data)
         return FileRef(name, hashlib.sha256(data).hexdigest(), len(data))
 
     def write_image(self, turn: int, index: int, mime_type: str, data: bytes) -> FileRef:
@@ -192,3 +311,24 @@ class RunFolder:
             return Path(os.path.relpath(path.resolve(), self.path.resolve())).as_posix()
         except ValueError:  # another drive (Windows): no relative path exists
             return path.resolve().as_posix()
+
+
+def preflight_outputs(plans: Iterable[PlannedRun], out_dir: Path) -> None:
+    """Before anything is sent: PlantedLinkError for the first symbolic link below out_dir where
+    a planned run would write (its recipe or run folder, a file name wisdomgate writes).
+
+    Only folders that exist are looked at; nothing is created, locked or changed.
+    """
+    if not out_dir.is_dir():
+        return  # nothing below it yet; created at run time
+    require_support()
+    out_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        seen: set[Path] = set()
+        for plan in plans:
+            folder = RunFolder(out_dir, plan.recipe_name, plan.run_id)
+            if folder.path not in seen:
+                seen.add(folder.path)
+                folder.check_links(out_fd)
+    finally:
+        os.close(out_fd)

@@ -15,6 +15,10 @@ Runs are isolated: an unexpected exception in one (a bug) fails that run as `int
 with its manifest finished, and the others go on. A local OSError is different: it is the disk
 (full, read-only, a file where a folder should be), which every other run would hit as well, so
 it stops them all and reaches the caller as itself.
+
+Each run holds its folder's lock (wisdomgate.locks) from before it reads the folder until its
+manifest is final; a run whose folder another process holds is refused (`folder_busy`) without
+touching it. A symbolic link planted below --out is an OutputError, raised like a local OSError.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import Protocol
 from wisdomgate.answer import Answer
 from wisdomgate.catalog import load_catalog
 from wisdomgate.conversation import Conversation
-from wisdomgate.errors import ToolkitError, UsageError
+from wisdomgate.errors import OutputError, ToolkitError, UsageError
 from wisdomgate.expectations import check_expectations
 from wisdomgate.manifest import (
     RunRecord,
@@ -46,11 +50,18 @@ from wisdomgate.outcomes import (
     TurnOutcome,
     classify_answer,
     classify_error,
+    folder_busy,
     internal_error,
     not_run,
     undecodable_images,
 )
-from wisdomgate.outputs import FileRef, RunFolder, response_file_name
+from wisdomgate.outputs import (
+    FileRef,
+    FolderBusyError,
+    RunFolder,
+    preflight_outputs,
+    response_file_name,
+)
 from wisdomgate.plan import PlannedRun, PlannedTurn
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.resume import PaidAnswer, load_lost_answers, load_paid_answers
@@ -118,6 +129,14 @@ class RunResult:
             if not image["thought"]
         ]
 
+    @property
+    def refused(self) -> bool:
+        """True when the run never started: another process was writing its folder."""
+        return any(
+            turn.outcome is not None and turn.outcome.kind is OutcomeKind.FOLDER_BUSY
+            for turn in self.record.turns
+        )
+
 
 def check_folders(plans: Sequence[PlannedRun], out_dir: Path) -> None:
     """FolderClashError when two runs map to one folder (e.g. two recipes with the same name)."""
@@ -159,6 +178,7 @@ class Runner:
     async def run_all(self, plans: Sequence[PlannedRun]) -> list[RunResult]:
         """Run every plan (up to `concurrency` at a time); results in the plans' order."""
         check_folders(plans, self.options.out_dir)
+        preflight_outputs(plans, self.options.out_dir)  # a planted link: nothing is sent
         try:
             async with asyncio.TaskGroup() as group:
                 tasks = [group.create_task(self._run_in_slot(plan)) for plan in plans]
@@ -178,9 +198,21 @@ class Runner:
     async def run(self, plan: PlannedRun) -> RunResult:
         """Run one plan's turns in order, stopping at the first that fails.
 
-        An unexpected exception fails this run only (`internal_error`); an OSError is raised.
+        An unexpected exception fails this run only (`internal_error`); an OSError or an
+        OutputError (a link planted in --out) is raised. A run whose folder another process
+        holds is refused (`folder_busy`), its folder untouched.
         """
         folder = RunFolder(self.options.out_dir, plan.recipe_name, plan.run_id)
+        try:
+            folder.open()  # locked until the manifest is final
+        except FolderBusyError as busy:
+            return _refused(plan, folder, self.options.out_dir, busy)
+        try:
+            return await self._run_open(plan, folder)
+        finally:
+            folder.close()
+
+    async def _run_open(self, plan: PlannedRun, folder: RunFolder) -> RunResult:
         relative = folder.path.relative_to(self.options.out_dir).as_posix()
         record = RunRecord(plan, relative, [TurnRecord(t.number) for t in plan.turns], _now())
         state = _RunState(plan, folder, record, self.options.redactor)
@@ -188,7 +220,7 @@ class Runner:
         try:
             await self._turns(state)
         except Exception as exc:
-            if _is_local_io(exc):
+            if _is_local_io(exc) or isinstance(exc, OutputError):
                 raise  # see the module docstring: every other run would meet it too
             # a bug: recorded in this run's manifest, and the other runs go on
             state.current.outcome = internal_error(exc, self.options.redactor)
@@ -199,8 +231,8 @@ class Runner:
         folder = state.folder
         folder.remove_partial_files()
         if self.options.resume:
-            state.paid = load_paid_answers(folder.path)  # read before the old files go
-            state.lost = load_lost_answers(folder.path)
+            state.paid = load_paid_answers(folder)  # read before the old files go
+            state.lost = load_lost_answers(folder)
         folder.remove_previous_outputs()  # reused answers are written again by _turn
         for turn, turn_record in zip(state.plan.turns, state.record.turns, strict=True):
             state.current = turn_record
@@ -349,6 +381,17 @@ class _RunState:
         """Rewrite manifest.json atomically."""
         text = json.dumps(self.record.to_json(), indent=2, ensure_ascii=False) + "\n"
         self.folder.write("manifest.json", self.redactor(text).encode("utf-8"))
+
+
+def _refused(
+    plan: PlannedRun, folder: RunFolder, out_dir: Path, busy: FolderBusyError
+) -> RunResult:
+    """The result of a run refused because its folder is busy: nothing was sent or written."""
+    relative = folder.path.relative_to(out_dir).as_posix()
+    turns = [TurnRecord(t.number, outcome=folder_busy(str(busy))) for t in plan.turns]
+    record = RunRecord(plan, relative, turns, _now(), status="failed", reason=str(busy))
+    record.finished_at, record.duration_ms = record.started_at, 0
+    return RunResult(plan, record, folder.path)
 
 
 def _is_local_io(error: Exception) -> bool:

@@ -1,0 +1,137 @@
+"""One writer per run folder: a folder another process holds is refused and left untouched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PngMaker, ResponseMaker
+from tests.test_runner_run import ScriptedClient, plan, run, turn
+from wisdomgate import locks
+from wisdomgate.dryrun import dry_run
+from wisdomgate.locks import LOCK_NAME, FolderBusyError, FolderLock
+from wisdomgate.outcomes import OutcomeKind
+from wisdomgate.outputs import RunFolder
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="flock and dir_fd: POSIX")
+
+Snapshot = dict[str, tuple[bytes, int]]
+
+
+def snapshot(folder: Path) -> Snapshot:
+    """Every file in folder: its bytes and modification time (ns)."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+def earlier_run(out: Path) -> Path:
+    """A run folder as an earlier run (killed mid-write) left it."""
+    folder = out / "demo" / "default"
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_bytes(b'{"status": "running"}')
+    (folder / "turn-1-1.png").write_bytes(b"an image")
+    (folder / ".turn-2-1.png.abc.tmp").write_bytes(b"half an image")
+    return folder
+
+
+def test_a_held_folder_refuses_the_run_and_leaves_the_folder_untouched(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    out = tmp_path / "out"
+    before = snapshot(earlier_run(out))
+    client = ScriptedClient([make_response(images=[make_png()])])
+    with RunFolder(out, "demo", "default"):  # the lock another process would hold
+        held = snapshot(out / "demo" / "default")
+        [result] = run(client, [plan(tmp_path, turn(1, "a"), turn(2, "b"))], out)
+        assert snapshot(out / "demo" / "default") == held  # not even a temp file removed
+    assert client.bodies == []
+    assert result.refused and not result.passed
+    assert snapshot(out / "demo" / "default") == before
+
+
+def test_a_refused_run_says_who_holds_the_folder_and_what_to_do(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with RunFolder(out, "demo", "default"):
+        [result] = run(ScriptedClient([]), [plan(tmp_path, turn(1, "a"))], out)
+    outcome = result.record.turns[0].outcome
+    assert outcome is not None and outcome.kind is OutcomeKind.FOLDER_BUSY
+    folder = out / "demo" / "default"
+    assert result.record.reason == (
+        f"{folder} is being written by another wisdomgate process (pid {os.getpid()});"
+        " wait for it, or use another --out"
+    )
+
+
+def test_other_runs_go_on_when_one_folder_is_busy(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    out = tmp_path / "out"
+    client = ScriptedClient(lambda index: make_response(images=[make_png()]))
+    plans = [plan(tmp_path, turn(1, "a"), run_id=run_id) for run_id in ("busy", "free")]
+    with RunFolder(out, "demo", "busy"):
+        results = run(client, plans, out)
+    assert [(r.refused, r.passed) for r in results] == [(True, False), (False, True)]
+
+
+def test_a_finished_run_leaves_no_lock_file_and_frees_the_folder(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    out = tmp_path / "out"
+    [result] = run(
+        ScriptedClient([make_response(images=[make_png()])]), [plan(tmp_path, turn(1, "a"))], out
+    )
+    assert not (result.folder / LOCK_NAME).exists()
+    with RunFolder(out, "demo", "default"):
+        pass  # not refused
+
+
+def test_a_lock_file_left_by_a_killed_process_does_not_block(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    out = tmp_path / "out"
+    folder = earlier_run(out)
+    (folder / LOCK_NAME).write_text("4242\n", encoding="ascii")  # SIGKILL: no cleanup, no lock
+    client = ScriptedClient([make_response(images=[make_png()])])
+    [result] = run(client, [plan(tmp_path, turn(1, "a"))], out)
+    assert result.passed
+    assert not (folder / LOCK_NAME).exists()
+
+
+def test_a_dry_run_refuses_a_held_folder_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    before = snapshot(earlier_run(out))
+    with RunFolder(out, "demo", "default"):
+        [result] = dry_run([plan(tmp_path, turn(1, "a"))], out)
+    assert result.refused and result.requests == ()
+    assert result.busy is not None and "another wisdomgate process" in result.busy
+    assert snapshot(out / "demo" / "default") == before
+
+
+def test_a_lock_file_removed_while_being_locked_is_locked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The holder finishes (and removes the file) between our open() and our flock(): the lock
+    # we got is on a file nobody else can see, so it must not count.
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    real_try_lock = locks._try_lock
+    calls: list[int] = []
+
+    def holder_finishes_first(fd: int) -> bool:
+        calls.append(fd)
+        if len(calls) == 1:
+            os.unlink(folder / LOCK_NAME)
+        return real_try_lock(fd)
+
+    monkeypatch.setattr(locks, "_try_lock", holder_finishes_first)
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        lock = FolderLock.acquire(dir_fd, folder)
+        assert len(calls) == 2
+        assert (folder / LOCK_NAME).read_text(encoding="ascii") == f"{os.getpid()}\n"
+        with pytest.raises(FolderBusyError):  # the file there now is the one held
+            FolderLock.acquire(dir_fd, folder)
+        lock.release()
+    finally:
+        os.close(dir_fd)
