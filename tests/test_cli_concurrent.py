@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from wisdomgate import cli
+from wisdomgate.outputs import RunFolder
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(sys.platform == "win32", reason="flock and dir_fd: POSIX"),
@@ -62,9 +65,42 @@ def test_two_processes_on_one_folder_run_or_refuse_cleanly(tmp_path: Path) -> No
     finished = [(p.wait(timeout=120), *p.communicate()) for p in processes]
     for code, stdout, stderr in finished:
         assert "Traceback" not in stderr and "Errno" not in stderr, stderr
-        if code != 0:  # refused: nothing ran (the CLI may exit 1 or 2 for that)
-            assert BUSY in stdout, (code, stdout, stderr)
+        if code != 0:  # refused: nothing ran, a usage-level outcome
+            assert code == 2 and BUSY in stdout, (code, stdout, stderr)
     assert any(code == 0 for code, _, _ in finished)
     folder = out / "fox" / "default"
     assert_manifest_matches_its_files(folder)
     assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]  # no temp, no lock
+
+
+def hold(out: Path, recipe: str, run: str) -> RunFolder:
+    """The run folder, to be held open and locked (`with`) as another process would."""
+    return RunFolder(out, recipe, run)
+
+
+def test_run_exits_2_when_every_run_folder_is_held(
+    tmp_path: Path, sent_bodies: list[bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipe, out = tmp_path / "fox.yaml", tmp_path / "out"
+    recipe.write_text(
+        RECIPE.replace("[[slow:{{ first }}]]", "").replace("[[slow:{{ second }}]]", "")
+    )
+    with hold(out, "fox", "default"):
+        code = cli.main(["run", str(recipe), "--simulate", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_USAGE
+    assert sent_bodies == []
+    assert BUSY in captured.out
+    assert "nothing ran: another process is writing every run folder" in captured.err
+
+
+def test_a_dry_run_exits_2_when_every_run_folder_is_held(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipe, out = tmp_path / "fox.yaml", tmp_path / "out"
+    recipe.write_text(RECIPE, encoding="utf-8")
+    with hold(out, "fox", "default"):
+        code = cli.main(["run", str(recipe), "--dry-run", "--out", str(out)])
+    assert code == cli.EXIT_USAGE
+    assert f"BUSY fox [default] {out / 'fox' / 'default'} {BUSY}" in capsys.readouterr().out
+    assert not (out / "fox" / "default" / "turn-1.request.json").exists()

@@ -20,10 +20,11 @@ import httpx
 
 from wisdomgate.arguments import build_parser
 from wisdomgate.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from wisdomgate.dryrun import dry_run
-from wisdomgate.errors import RecipeErrors, ToolkitError, UsageError
+from wisdomgate.dryrun import DryRunResult, dry_run
+from wisdomgate.errors import OutputError, RecipeErrors, ToolkitError, UsageError
 from wisdomgate.junit import write_junit
 from wisdomgate.loader import load_plans, validate_paths
+from wisdomgate.outputs import preflight_outputs
 from wisdomgate.plan import PlannedRun
 from wisdomgate.preflight import check_base_url, check_out_dir, check_report_file, read_key
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
@@ -150,12 +151,28 @@ def _command_run(args: argparse.Namespace) -> int:
         chosen = args.shard.select(plans)
         print(args.shard.summary(len(chosen), len(plans)), flush=True)
         plans = chosen
+    preflight_outputs(plans, args.out)
     if args.dry_run:
-        Reporter(sys.stdout).dry_run(dry_run(plans, args.out), args.out)
-        return EXIT_OK
+        written = dry_run(plans, args.out)
+        Reporter(sys.stdout).dry_run(written, args.out)
+        return EXIT_USAGE if _all_refused(written) else EXIT_OK
     with _endpoint(args) as (key, base_url):
-        results = asyncio.run(_run_all(plans, args, key, base_url))
+        try:
+            results = asyncio.run(_run_all(plans, args, key, base_url))
+        except OutputError as error:  # a link planted after the checks: requests were sent
+            print(Redactor(key)(f"wisdomgate: error: {error}"), file=sys.stderr)
+            return EXIT_FAILED
+    if _all_refused(results):
+        print(
+            "wisdomgate: nothing ran: another process is writing every run folder", file=sys.stderr
+        )
+        return EXIT_USAGE
     return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+
+
+def _all_refused(results: Sequence[RunResult] | Sequence[DryRunResult]) -> bool:
+    """True when there were runs and another process held every one of their folders."""
+    return bool(results) and all(result.refused for result in results)
 
 
 def _command_validate(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ ERROR_KINDS = frozenset(
         OutcomeKind.INVALID_RESPONSE,
         OutcomeKind.INPUT_ERROR,
         OutcomeKind.INTERNAL_ERROR,
+        OutcomeKind.FOLDER_BUSY,
     }
 )
 

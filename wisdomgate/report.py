@@ -74,6 +74,8 @@ class Reporter:
         count = 0
         for result in results:
             plan = result.plan
+            if result.busy is not None:
+                self.line(f"BUSY {plan.recipe_name} [{plan.run_id}] {result.busy}")
             for request in result.requests:
                 count += 1
                 kind = "preview, earlier answers are placeholders" if request.preview else "exact"
@@ -82,7 +84,8 @@ class Reporter:
                     f" {request.file.bytes} bytes ({kind}) -> "
                     f"{_shown(result.folder / request.file.file)}"
                 )
+        written = sum(not result.refused for result in results)
         self.line(
             f"dry run: nothing was sent; {count} request {'body' if count == 1 else 'bodies'} for"
-            f" {_plural(len(results), 'run')} written in {_shown(out_dir)}"
+            f" {_plural(written, 'run')} written in {_shown(out_dir)}"
         )
