@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 from jinja2 import StrictUndefined, meta
-from jinja2.sandbox import SandboxedEnvironment
 
 from wisdomgate.errors import FieldPath, Issue
 from wisdomgate.issues import did_you_mean
+from wisdomgate.template_budget import TemplateBudgetError
+from wisdomgate.template_sandbox import BudgetedEnvironment
 
 __all__ = ["TURN_FIELDS", "Renderer"]
 
 TURN_FIELDS = "prompt, images, config and expect of a turn"
 _MARKERS = ("{{", "{%", "{#")
+_RECURSION = (
+    "template error: recursion too deep (a macro or a recursive loop that calls itself"
+    " without end?)"
+)
+
+
+class _Unparsable(NamedTuple):
+    """Why a template cannot be compiled, and the fix."""
+
+    message: str
+    fix: str
 
 
 class Renderer:
@@ -23,11 +35,12 @@ class Renderer:
 
     def __init__(self) -> None:
         # autoescape off: prompts are plain text, not HTML. StrictUndefined: a typo in a
-        # variable name must fail validation instead of silently rendering as "".
-        self.env = SandboxedEnvironment(
+        # variable name must fail validation instead of silently rendering as "". The budget:
+        # a recipe's template must not hang validation or exhaust its memory.
+        self.env = BudgetedEnvironment(
             undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
-        self._parsed: dict[str, tuple[jinja2.Template, frozenset[str]] | str] = {}
+        self._parsed: dict[str, tuple[jinja2.Template, frozenset[str]] | _Unparsable] = {}
         self.used: set[str] = set()  # every variable a rendered template refers to
 
     def names_in(self, text: str) -> frozenset[str]:
@@ -35,7 +48,7 @@ class Renderer:
         if not any(marker in text for marker in _MARKERS):
             return frozenset()
         parsed = self._parse(text)
-        return frozenset() if isinstance(parsed, str) else parsed[1]
+        return frozenset() if isinstance(parsed, _Unparsable) else parsed[1]
 
     def render(
         self, text: str, variables: Mapping[str, str], path: FieldPath
@@ -44,15 +57,19 @@ class Renderer:
         if not any(marker in text for marker in _MARKERS):
             return text, []
         parsed = self._parse(text)
-        if isinstance(parsed, str):
-            return text, [Issue(path, parsed, "check the {{ }} and {% %} pairs")]
+        if isinstance(parsed, _Unparsable):
+            return text, [Issue(path, parsed.message, parsed.fix)]
         template, names = parsed
         self.used |= names
         missing = sorted(names - set(variables))
         if missing:
             return text, [self._undefined(name, variables, path) for name in missing]
         try:
-            return template.render(variables), []
+            return self.env.render(template, variables), []
+        except TemplateBudgetError as exc:
+            return text, [Issue(path, f"template error: {exc.message}", exc.fix)]
+        except RecursionError:
+            return text, [Issue(path, _RECURSION, "give the recursion a condition that ends it")]
         except Exception as exc:  # a user's template may fail in any way; never a traceback
             return text, [Issue(path, f"template error: {exc}", "fix the expression in {{ }}")]
 
@@ -78,14 +95,20 @@ class Renderer:
             return items, issues
         return value, []
 
-    def _parse(self, text: str) -> tuple[jinja2.Template, frozenset[str]] | str:
+    def _parse(self, text: str) -> tuple[jinja2.Template, frozenset[str]] | _Unparsable:
         if text not in self._parsed:
             try:
                 names = frozenset(meta.find_undeclared_variables(self.env.parse(text)))
                 self._parsed[text] = (self.env.from_string(text), names)
             except jinja2.TemplateSyntaxError as exc:
-                self._parsed[text] = (
-                    f"template syntax error: {exc.message} (template line {exc.lineno})"
+                self._parsed[text] = _Unparsable(
+                    f"template syntax error: {exc.message} (template line {exc.lineno})",
+                    "check the {{ }} and {% %} pairs",
+                )
+            except (RecursionError, SyntaxError):  # Python's parser and compiler have limits
+                self._parsed[text] = _Unparsable(
+                    "template syntax error: the template is nested too deeply to compile",
+                    "nest fewer brackets, loops and blocks inside each other",
                 )
         return self._parsed[text]
 
