@@ -20,7 +20,7 @@ from wisdomgate.recipe_yaml import normalize_key, parse_yaml
 def test_yaml_1_2_scalars_keep_ratios_dates_and_country_codes_as_text() -> None:
     data = parse_yaml(
         "ratio: 16:9\nwide: 21:9\nno: NO\nyes: on\nday: 2025-01-01\noctal: 010\n"
-        "hex: 0x1F\nfloat: 1.5e3\ninf: -.inf\nnothing: ~\nflag: true\n"
+        "hex: 0x1F\nfloat: 1.5e3\nnothing: ~\nflag: true\n"
     ).data
     assert data == {
         "ratio": "16:9",
@@ -31,7 +31,6 @@ def test_yaml_1_2_scalars_keep_ratios_dates_and_country_codes_as_text() -> None:
         "octal": 10,
         "hex": 31,
         "float": 1500.0,
-        "inf": float("-inf"),
         "nothing": None,
         "flag": True,
     }
@@ -59,14 +58,27 @@ def test_alias_bombs_stop_early() -> None:
     lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
     for n in range(1, 9):
         lines.append(f"{chr(97 + n)}: &{chr(97 + n)} [{', '.join(['*' + chr(96 + n)] * 10)}]")
-    with pytest.raises(yaml.MarkedYAMLError, match="expands to more than"):
-        parse_yaml("\n".join(lines))
+    parsed = parse_yaml("\n".join(lines))
+    assert parsed.fatal and parsed.data is None
+    ((_, _, issue),) = parsed.problems
+    assert "expands to more than" in issue.message
 
 
-@pytest.mark.parametrize("text", ["!!python/object:os.system {}", "when: !!timestamp 2025-01-01"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "!!python/object:os.system {}",
+        "when: !!timestamp 2025-01-01",
+        "x: !!binary aGk=",
+        "x: !!set {a}",
+        "x: !!omap [a: 1]",
+        "x: !foo bar",
+    ],
+)
 def test_unsafe_and_non_json_tags_are_refused(text: str) -> None:
-    with pytest.raises(yaml.constructor.ConstructorError):
-        parse_yaml(text)
+    parsed = parse_yaml(text)
+    assert parsed.fatal and parsed.data is None
+    assert any("is not allowed" in issue.message for _, _, issue in parsed.problems)
 
 
 def test_source_map_matches_keys_in_either_spelling_and_points_at_keys_of_blocks() -> None:

@@ -6,6 +6,7 @@ pydantic, template and catalog problems all find their way back to the line that
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import hashlib
 import logging
@@ -20,7 +21,7 @@ from wisdomgate.migrations import migration_message
 from wisdomgate.plan import PlannedRun
 from wisdomgate.planner import RecipeSource, plan_recipe
 from wisdomgate.recipe import parse_recipe
-from wisdomgate.recipe_yaml import SourceMap, YamlTooLargeError, parse_yaml
+from wisdomgate.recipe_yaml import SourceMap, parse_yaml
 from wisdomgate.variables import check_cli_vars, unused_cli_vars
 
 __all__ = [
@@ -228,11 +229,13 @@ def _load_file(
         return result
     try:
         parsed = parse_yaml(text)
-    except yaml.MarkedYAMLError as exc:
-        result.errors = (_syntax_error(path, exc),)
-        return result
-    except yaml.YAMLError as exc:  # unmarked: rare, but never a traceback
+    except yaml.YAMLError as exc:  # parse_yaml reports YAML's errors; never a traceback
         result.errors = (RecipeError(f"YAML error: {exc}", path=path),)
+        return result
+    if parsed.fatal:  # the file could not be read: only why, nothing about its (missing) data
+        result.errors = tuple(
+            _locate(path, parsed.source, [i for *_, i in parsed.problems], parsed.problems)
+        )
         return result
     data = parsed.data
     name = data.get("name") if isinstance(data, dict) else None
@@ -282,30 +285,13 @@ def _read(path: Path, result: _FileResult) -> tuple[str | None, bytes]:
         return data.decode("utf-8-sig"), data
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1  # the line is valid UTF-8 up to the byte
+        start += 3 if start == 0 and data.startswith(codecs.BOM_UTF8) else 0
+        column = len(data[start : exc.start].decode("utf-8", "replace")) + 1
         message = f"the file is not UTF-8 text (byte {exc.start})"
-        result.errors = (RecipeError(message, path=path, line=line, fix="save it as UTF-8"),)
+        fix = "save it as UTF-8"
+        result.errors = (RecipeError(message, path=path, line=line, column=column, fix=fix),)
         return None, data
-
-
-def _syntax_error(path: Path, exc: yaml.MarkedYAMLError) -> RecipeError:
-    mark = exc.problem_mark or exc.context_mark
-    problem = exc.problem or exc.context or "invalid YAML"
-    if exc.context and exc.problem:
-        problem = f"{problem} ({exc.context}"
-        problem += f" on line {exc.context_mark.line + 1})" if exc.context_mark else ")"
-    kind = "YAML syntax error"
-    fix = "check the indentation and quoting here; quote values containing ': ' or ' #'"
-    if isinstance(exc, YamlTooLargeError):  # aliases of aliases ("billion laughs"), not syntax
-        kind, fix = "YAML error", "use fewer aliases of aliases; a recipe needs far fewer values"
-    elif "unhashable key" in problem:  # `prompt: {{ x }}` reads as a mapping inside a mapping
-        fix = 'quote values that start with {{, e.g. prompt: "{{ subject }}"'
-    return RecipeError(
-        f"{kind}: {problem}",
-        path=path,
-        line=mark.line + 1 if mark else None,
-        column=mark.column + 1 if mark else None,
-        fix=fix,
-    )
 
 
 def _locate(
