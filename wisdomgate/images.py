@@ -11,6 +11,7 @@ from pathlib import Path
 
 from wisdomgate.errors import FieldPath, Issue
 from wisdomgate.issues import did_you_mean
+from wisdomgate.paths import PATH_ERRORS, name_problem, path_problem, shown
 from wisdomgate.plan import ImageInput
 
 __all__ = ["SUPPORTED_MIME_TYPES", "ImageResolver", "sniff_mime_type"]
@@ -72,14 +73,18 @@ class ImageResolver:
     ) -> tuple[list[ImageInput], list[Issue]]:
         """The images of one `images:` entry (already rendered), in sorted order for globs."""
         if is_glob:
-            matches = sorted(
-                m
-                for m in glob.glob(entry, root_dir=self.recipe_dir, recursive=True)
-                if (self.recipe_dir / m).is_file()
-            )
+            try:
+                matches = sorted(
+                    m
+                    for m in glob.glob(entry, root_dir=self.recipe_dir, recursive=True)
+                    if (self.recipe_dir / m).is_file()
+                )
+            except PATH_ERRORS as exc:
+                message, fix = path_problem(exc)
+                return [], [Issue(path, f"the pattern '{shown(entry)}' {message}", fix)]
             if not matches:
                 fix = f"check the pattern; it is relative to the recipe's folder {self.recipe_dir}"
-                return [], [Issue(path, f"no file matches '{entry}'", fix)]
+                return [], [Issue(path, f"no file matches '{shown(entry)}'", fix)]
             names: Sequence[str] = matches
         else:
             names = [entry]
@@ -93,13 +98,26 @@ class ImageResolver:
         return images, issues
 
     def _one(self, name: str, path: FieldPath) -> ImageInput | Issue:
+        """One image file, checked; every way its path can fail is an Issue."""
+        problem = name_problem(name)
+        if problem is None:
+            try:
+                return self._checked(name, path)
+            except PATH_ERRORS as exc:  # a symlink loop, a name too long, no permission...
+                problem = path_problem(exc)
+        message, fix = problem
+        return Issue(path, f"image path '{shown(name)}' {message}", fix)
+
+    def _checked(self, name: str, path: FieldPath) -> ImageInput | Issue:
         file = Path(os.path.normpath(self.recipe_dir / name))
         real = file.resolve()
         if not self.allow_outside_root and not real.is_relative_to(self.root.resolve()):
-            message = f"'{name}' is outside the root folder {self.root}"
+            message = f"'{shown(name)}' is outside the root folder {self.root}"
             return Issue(path, message, "move it under the root, or run with --allow-outside-root")
         if not file.is_file():
-            return Issue(path, f"image file '{name}' not found", self._missing_fix(file, name))
+            return Issue(
+                path, f"image file '{shown(name)}' not found", self._missing_fix(file, name)
+            )
         key = (real, self.max_bytes)
         if key not in self.cache:
             self.cache[key] = self._read(file, name)
@@ -110,14 +128,14 @@ class ImageResolver:
         """The checked image, or the message saying what is wrong with it."""
         size = file.stat().st_size
         if size == 0:
-            return f"'{name}' is empty"
+            return f"'{shown(name)}' is empty"
         if size > self.max_bytes:
-            return f"'{name}' is {size / 2**20:.1f} MB; a request may be at most {self.max_bytes / 2**20:.0f} MB"
+            return f"'{shown(name)}' is {size / 2**20:.1f} MB; a request may be at most {self.max_bytes / 2**20:.0f} MB"
         data = file.read_bytes()
         kind = sniff_mime_type(data[:64])
         if kind not in SUPPORTED_MIME_TYPES:
             found = f"{kind} content" if kind else _describe_unknown(data[:512])
-            return f"'{name}' is not a supported image: it holds {found} (whatever its name says)"
+            return f"'{shown(name)}' is not a supported image: it holds {found} (whatever its name says)"
         return ImageInput(file, kind, hashlib.sha256(data).hexdigest(), size)
 
     @staticmethod

@@ -7,9 +7,11 @@ pydantic, template and catalog problems all find their way back to the line that
 from __future__ import annotations
 
 import codecs
+import errno
 import fnmatch
 import hashlib
 import logging
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ import yaml
 
 from wisdomgate.errors import Issue, RecipeError, RecipeErrors, format_field
 from wisdomgate.migrations import migration_message
+from wisdomgate.paths import PATH_ERRORS, name_problem, path_error, path_problem
 from wisdomgate.plan import PlannedRun
 from wisdomgate.planner import RecipeSource, plan_recipe
 from wisdomgate.recipe import parse_recipe
@@ -186,19 +189,44 @@ def _discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Reci
     found: dict[Path, tuple[Path, Path]] = {}
     errors = []
     for given in paths:
-        if given.is_dir():
-            files = sorted(
-                (p for p in given.rglob("*") if p.suffix in RECIPE_SUFFIXES and p.is_file()),
-                key=lambda p: p.as_posix(),
-            )
-            for file in files:
-                if not any(part.startswith(".") for part in file.relative_to(given).parts):
-                    found.setdefault(file.resolve(), (file, given))
-        elif given.is_file():
-            found.setdefault(given.resolve(), (given, given.parent))
-        else:
+        try:
+            pairs = _files_in(given)
+        except PATH_ERRORS as exc:
+            errors.append(path_error(given, path_problem(exc)))
+            continue
+        if pairs is None:
             errors.append(RecipeError("no such file or folder", path=given, fix="check the path"))
+        for file, root in pairs or []:
+            problem = name_problem(file)
+            if problem is not None:
+                errors.append(path_error(file, problem))
+                continue
+            try:
+                found.setdefault(file.resolve(), (file, root))
+            except PATH_ERRORS as exc:
+                errors.append(path_error(file, path_problem(exc)))
     return list(found.values()), errors
+
+
+def _files_in(given: Path) -> list[tuple[Path, Path]] | None:
+    """(file, root) pairs of a path given; None when it does not exist. Raises PATH_ERRORS."""
+    try:
+        kind = given.stat().st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(kind):
+        return [(given, given.parent)]
+    if not stat.S_ISDIR(kind):
+        raise OSError(errno.EINVAL, "not a regular file or folder")
+    files = sorted(
+        (p for p in given.rglob("*") if p.suffix in RECIPE_SUFFIXES and p.is_file()),
+        key=lambda p: p.as_posix(),
+    )
+    return [
+        (file, given)
+        for file in files
+        if not any(part.startswith(".") for part in file.relative_to(given).parts)
+    ]
 
 
 @dataclass
@@ -274,8 +302,8 @@ def _load_file(
 def _read(path: Path, result: _FileResult) -> tuple[str | None, bytes]:
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        result.errors = (RecipeError(f"cannot read the file: {exc.strerror}", path=path),)
+    except PATH_ERRORS as exc:
+        result.errors = (path_error(path, path_problem(exc)),)
         return None, b""
     if len(data) > MAX_RECIPE_BYTES:
         message = f"the file is {len(data)} bytes; a recipe may be at most {MAX_RECIPE_BYTES}"
