@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wisdomgate.errors import FieldPath, Issue
+from wisdomgate.image_decode import decode_problem
 from wisdomgate.issues import did_you_mean
 from wisdomgate.paths import PATH_ERRORS, name_problem, path_problem, shown
 from wisdomgate.plan import ImageInput
@@ -136,7 +137,11 @@ class ImageResolver:
         if kind not in SUPPORTED_MIME_TYPES:
             found = f"{kind} content" if kind else _describe_unknown(data[:512])
             return f"'{shown(name)}' is not a supported image: it holds {found} (whatever its name says)"
-        return ImageInput(file, kind, hashlib.sha256(data).hexdigest(), size)
+        sha256 = hashlib.sha256(data).hexdigest()
+        broken = decode_problem(data, kind, sha256)
+        if broken is not None:  # the API would refuse it with a 400, after paying for others
+            return f"'{shown(name)}' {broken}; re-export it from an image editor"
+        return ImageInput(file, kind, sha256, size)
 
     @staticmethod
     def _missing_fix(file: Path, name: str) -> str:
