@@ -194,3 +194,38 @@ def test_binary_files_are_reported(tmp_path: Path) -> None:
     path.write_bytes(b"version: 1\n\xff\xfe\n")
     (error,) = validate_paths([path]).errors
     assert (error.message, error.line) == ("the file is not UTF-8 text (byte 11)", 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "says"),
+    [
+        ("a:\n  b: !!map text\n", ("a", "b"), "expected a mapping node"),
+        ("a: !!seq text\n", ("a",), "expected a sequence node"),
+        ("a: [!!str [x]]\n", ("a", 0), "expected a scalar node"),
+        ("a: !!int [1]\n", ("a",), "!!int needs a single value, not a list"),
+        ("a: {<<: 1}\n", ("a",), "merg"),
+    ],
+)
+def test_a_tag_on_the_wrong_kind_of_value_is_a_problem_at_the_value(
+    text: str, field: tuple[str | int, ...], says: str
+) -> None:
+    parsed = parse_yaml(text)
+    assert parsed.fatal
+    ((_, _, issue),) = parsed.problems
+    assert issue.path == field and says in issue.message
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("!!int 0x1F", 31),
+        ("!!int -12", -12),
+        ("!!float 3", 3.0),
+        ("!!bool TRUE", True),
+        ("!!null ~", None),
+        ("!!str 16:9", "16:9"),
+    ],
+)
+def test_explicit_tags_that_fit_their_value_are_read(text: str, value: object) -> None:
+    parsed = parse_yaml(f"a: {text}\n")
+    assert not parsed.fatal and parsed.data == {"a": value}

@@ -85,6 +85,8 @@ class RecipeLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         """Build a mapping; duplicate and non-text keys are recorded (the last value wins)."""
+        if not isinstance(node, yaml.MappingNode):  # `!!map text`: super() says what is wrong
+            return super().construct_mapping(node, deep=deep)
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
