@@ -8,7 +8,7 @@ import warnings
 from collections import OrderedDict
 from typing import Any
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 __all__ = ["HEIF_DECODER", "decode_problem"]
 
@@ -86,7 +86,7 @@ def _heif_container_problem(data: bytes) -> str | None:
 
 
 def _reason(exc: Exception) -> str:
-    if isinstance(exc, Image.UnidentifiedImageError):  # its text names a BytesIO object
+    if isinstance(exc, UnidentifiedImageError):  # its text names a BytesIO object
         return "its header is not valid"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if len(text) <= 100 else f"{text[:97]}..."

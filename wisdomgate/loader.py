@@ -218,8 +218,13 @@ def _files_in(given: Path) -> list[tuple[Path, Path]] | None:
         return [(given, given.parent)]
     if not stat.S_ISDIR(kind):
         raise OSError(errno.EINVAL, "not a regular file or folder")
+    # A symlink that is not a file (a loop, a dangling link) is kept: reading it says why.
     files = sorted(
-        (p for p in given.rglob("*") if p.suffix in RECIPE_SUFFIXES and p.is_file()),
+        (
+            p
+            for p in given.rglob("*")
+            if p.suffix in RECIPE_SUFFIXES and (p.is_file() or p.is_symlink())
+        ),
         key=lambda p: p.as_posix(),
     )
     return [
