@@ -69,6 +69,18 @@ class RecipeLoader(yaml.SafeLoader):
             if part is not None:
                 self._path.pop()
 
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        """Refuse `[` or `{` deeper than MAX_DEPTH already in the scanner, which slows down with
+        every open flow level (its look-ahead checks each one)."""
+        if self.flow_level >= MAX_DEPTH:
+            raise YamlLimitError(
+                f"the values nest more than {MAX_DEPTH} levels deep",
+                "flatten the structure; a recipe needs far fewer levels",
+                tuple(self._path[:_SHOWN_PARTS]),  # the composer is where the value starts
+                self.get_mark(),
+            )
+        super().fetch_flow_collection_start(TokenClass)
+
     def construct_scalar(self, node: yaml.Node) -> Any:
         """A scalar's text; a lone surrogate (`"\\ud800"`) is a problem, a valid pair of
         surrogate escapes (as JSON writes characters beyond U+FFFF) is that character."""
