@@ -238,3 +238,15 @@ def test_each_reference_is_decoded_once_per_load(
         )
     assert len(load_plans([tmp_path])) == 4
     assert calls == ["image/png"]
+
+
+def test_a_recursive_glob_into_a_symlink_loop_is_an_error_not_a_long_walk(tmp_path: Path) -> None:
+    # glob's ** follows links to folders; with two links to a parent it would walk 2**40 paths
+    # (one here, so that a regression gives duplicates rather than a hang).
+    (tmp_path / "refs" / "a").mkdir(parents=True)
+    (tmp_path / "refs" / "a" / "x.png").write_bytes(image_bytes("PNG"))
+    (tmp_path / "refs" / "a" / "up").symlink_to("..")
+    body = "turns:\n  - {prompt: hi, images: [{path: 'refs/**/*.png'}, {path: 'refs/*/*.png'}]}\n"
+    error = only_error(write(tmp_path, body))
+    assert error.field == "turns[0].images[0].path"
+    assert "loop of symbolic links at 'refs/a/up'" in error.message

@@ -12,7 +12,7 @@ from pathlib import Path
 from wisdomgate.errors import FieldPath, Issue
 from wisdomgate.image_decode import decode_problem
 from wisdomgate.issues import did_you_mean
-from wisdomgate.paths import PATH_ERRORS, name_problem, path_problem, shown
+from wisdomgate.paths import PATH_ERRORS, find_symlink_loop, name_problem, path_problem, shown
 from wisdomgate.plan import ImageInput
 
 __all__ = ["SUPPORTED_MIME_TYPES", "ImageResolver", "sniff_mime_type"]
@@ -74,19 +74,10 @@ class ImageResolver:
     ) -> tuple[list[ImageInput], list[Issue]]:
         """The images of one `images:` entry (already rendered), in sorted order for globs."""
         if is_glob:
-            try:
-                matches = sorted(
-                    m
-                    for m in glob.glob(entry, root_dir=self.recipe_dir, recursive=True)
-                    if (self.recipe_dir / m).is_file()
-                )
-            except PATH_ERRORS as exc:
-                message, fix = path_problem(exc)
-                return [], [Issue(path, f"the pattern '{shown(entry)}' {message}", fix)]
-            if not matches:
-                fix = f"check the pattern; it is relative to the recipe's folder {self.recipe_dir}"
-                return [], [Issue(path, f"no file matches '{shown(entry)}'", fix)]
-            names: Sequence[str] = matches
+            found = self._glob(entry, path)
+            if isinstance(found, Issue):
+                return [], [found]
+            names: Sequence[str] = found
         else:
             names = [entry]
         images, issues = [], []
@@ -97,6 +88,34 @@ class ImageResolver:
             else:
                 images.append(image)
         return images, issues
+
+    def _glob(self, entry: str, path: FieldPath) -> list[str] | Issue:
+        """The files a glob matches, sorted; `**` must not lead into a symlink loop (glob
+        follows links to folders: two links to a parent make 2**40 paths to walk)."""
+        try:
+            loop = (
+                find_symlink_loop(self.recipe_dir / _fixed_part(entry)) if "**" in entry else None
+            )
+            if loop is not None:
+                loop = (
+                    loop.relative_to(self.recipe_dir)
+                    if loop.is_relative_to(self.recipe_dir)
+                    else loop
+                )
+                message = f"the pattern '{shown(entry)}' leads into a loop of symbolic links at '{shown(loop)}'"
+                return Issue(path, message, "remove the link, or use a pattern without **")
+            matches = sorted(
+                m
+                for m in glob.glob(entry, root_dir=self.recipe_dir, recursive=True)
+                if (self.recipe_dir / m).is_file()
+            )
+        except PATH_ERRORS as exc:
+            message, fix = path_problem(exc)
+            return Issue(path, f"the pattern '{shown(entry)}' {message}", fix)
+        if not matches:
+            fix = f"check the pattern; it is relative to the recipe's folder {self.recipe_dir}"
+            return Issue(path, f"no file matches '{shown(entry)}'", fix)
+        return matches
 
     def _one(self, name: str, path: FieldPath) -> ImageInput | Issue:
         """One image file, checked; every way its path can fail is an Issue."""
@@ -155,6 +174,14 @@ class ImageResolver:
 
 
 _TYPE_FIX = "use a png, jpeg, webp, heic or heif image"
+
+
+def _fixed_part(pattern: str) -> str:
+    """The folders at the start of a glob pattern that hold no wildcard (`refs/a` of
+    `refs/a/**/*.png`)."""
+    parts = Path(pattern).parts
+    fixed = next((i for i, part in enumerate(parts) if _GLOB_CHARS & set(part)), len(parts))
+    return str(Path(*parts[:fixed])) if fixed else "."
 
 
 def _describe_unknown(head: bytes) -> str:

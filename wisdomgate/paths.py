@@ -10,11 +10,19 @@ them go through `path_problem` so that each becomes one recipe error, never a tr
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 from wisdomgate.errors import RecipeError, has_surrogates, printable
 
-__all__ = ["PATH_ERRORS", "name_problem", "path_error", "path_problem", "shown"]
+__all__ = [
+    "PATH_ERRORS",
+    "find_symlink_loop",
+    "name_problem",
+    "path_error",
+    "path_problem",
+    "shown",
+]
 
 # What path operations raise: OSError (ELOOP, ENAMETOOLONG, EACCES...), ValueError (a NUL byte),
 # RuntimeError (Path.resolve() on a symlink loop, Python < 3.13).
@@ -76,3 +84,35 @@ def path_error(path: Path, problem: tuple[str, str]) -> RecipeError:
     """A recipe error about a file or folder named on the command line (or found in one)."""
     message, fix = problem
     return RecipeError(f"the path {message}", path=path, fix=fix)
+
+
+def find_symlink_loop(top: Path, limit: int = 10_000) -> Path | None:
+    """A folder under `top` that is one of its own parents again (through a symbolic link),
+    skipping hidden folders as glob's `**` does; None when there is none (or after `limit`
+    folders: a tree that large is glob's business)."""
+    try:
+        first = top.stat()
+    except OSError:
+        return None
+    stack = [(top, frozenset({(first.st_dev, first.st_ino)}))]
+    for _ in range(limit):
+        if not stack:
+            break
+        folder, parents = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                found = [entry for entry in entries if not entry.name.startswith(".")]
+        except OSError:
+            continue
+        for entry in found:
+            try:
+                if not entry.is_dir():
+                    continue
+                info = entry.stat()
+            except OSError:
+                continue
+            key = (info.st_dev, info.st_ino)
+            if key in parents:
+                return Path(entry.path)
+            stack.append((Path(entry.path), parents | {key}))
+    return None
