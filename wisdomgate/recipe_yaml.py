@@ -57,12 +57,7 @@ class RecipeLoader(yaml.SafeLoader):
             self._path.append(part)
         try:
             if self._depth > MAX_DEPTH:
-                raise YamlLimitError(
-                    f"the values nest more than {MAX_DEPTH} levels deep",
-                    "flatten the structure; a recipe needs far fewer levels",
-                    tuple(self._path[:_SHOWN_PARTS]),
-                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
-                )
+                raise self._too_deep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -72,14 +67,17 @@ class RecipeLoader(yaml.SafeLoader):
     def fetch_flow_collection_start(self, TokenClass: Any) -> None:
         """Refuse `[` or `{` deeper than MAX_DEPTH already in the scanner, which slows down with
         every open flow level (its look-ahead checks each one)."""
-        if self.flow_level >= MAX_DEPTH:
-            raise YamlLimitError(
-                f"the values nest more than {MAX_DEPTH} levels deep",
-                "flatten the structure; a recipe needs far fewer levels",
-                tuple(self._path[:_SHOWN_PARTS]),  # the composer is where the value starts
-                self.get_mark(),
-            )
+        if self.flow_level >= MAX_DEPTH:  # the composer's path is where the value starts
+            raise self._too_deep(self.get_mark())
         super().fetch_flow_collection_start(TokenClass)
+
+    def _too_deep(self, mark: yaml.Mark) -> YamlLimitError:
+        return YamlLimitError(
+            f"the values nest more than {MAX_DEPTH} levels deep",
+            "flatten the structure; a recipe needs far fewer levels",
+            tuple(self._path[:_SHOWN_PARTS]),
+            mark,
+        )
 
     def construct_scalar(self, node: yaml.Node) -> Any:
         """A scalar's text; a lone surrogate (`"\\ud800"`) is a problem, a valid pair of
