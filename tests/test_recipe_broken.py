@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from PIL import Image
 
@@ -56,6 +57,13 @@ def image_bytes(kind: str, color: tuple[int, int, int] = (200, 30, 30)) -> bytes
     return buffer.getvalue()
 
 
+def heic_bytes(color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A tiny HEIC image (pillow-heif encodes it)."""
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (16, 16), color)).save(buffer, format="HEIF")
+    return buffer.getvalue()
+
+
 def make_case(recipe: Path, tmp_path: Path) -> Path:
     """A root folder with the recipe and the reference images the corpus refers to."""
     (tmp_path / "outside.png").write_bytes(image_bytes("PNG"))
@@ -69,6 +77,14 @@ def make_case(recipe: Path, tmp_path: Path) -> Path:
     (refs / "notes.png").write_text("these are notes, not a picture\n")
     for n in range(1, 16):
         (refs / "people" / f"p{n:02}.png").write_bytes(image_bytes("PNG", (n * 10, 0, 0)))
+    broken = refs / "broken"  # files that sniff right but do not decode, and a symlink loop
+    broken.mkdir()
+    png, webp = image_bytes("PNG"), image_bytes("WEBP")
+    (broken / "truncated.png").write_bytes(png[: len(png) // 2])
+    (broken / "truncated.webp").write_bytes(webp[: len(webp) // 2])
+    (broken / "garbage.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)
+    (broken / "broken.heic").write_bytes(heic_bytes()[:-40])
+    (broken / "loop.png").symlink_to("loop.png")
     if "big.png" in recipe.read_text():
         # 16 MiB is under the per-file limit, but its base64 (21.3 MiB) is over the request limit
         (refs / "big.png").write_bytes(image_bytes("PNG") + bytes(16 * 2**20))

@@ -11,6 +11,7 @@ the CLI maps both to exit codes explicitly (see wisdomgate.cli).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +26,14 @@ __all__ = [
     "ToolkitError",
     "UsageError",
     "format_field",
+    "has_surrogates",
+    "printable",
 ]
 
 # A path into the recipe's data: mapping keys and 0-based list indices, e.g. ("turns", 1, "prompt").
 FieldPath = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ToolkitError(Exception):
@@ -42,6 +46,23 @@ class UsageError(ToolkitError):
 
 class OutputError(ToolkitError):
     """The output folder cannot be written safely (a symlink inside it, a folder in use)."""
+
+
+def has_surrogates(text: str) -> bool:
+    """True when text holds a lone surrogate: undecodable bytes of a file name or argv
+    (surrogateescape), or a `\\ud800` escape; such text cannot be encoded as UTF-8."""
+    return _SURROGATE.search(text) is not None
+
+
+def printable(text: str) -> str:
+    """Text that can always be printed and written as UTF-8: undecodable bytes (surrogateescape)
+    become `\\xff`, other lone surrogates `\\ud800`; anything else is unchanged."""
+    if not has_surrogates(text):
+        return text
+    raw = "".join(
+        f"\\x{ord(ch) - 0xDC00:02x}" if 0xDC80 <= ord(ch) <= 0xDCFF else ch for ch in text
+    )
+    return raw.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def format_field(path: Sequence[str | int]) -> str:
@@ -91,7 +112,7 @@ class RecipeError(ToolkitError):
         """`file:line:column` (as much of it as is known); "" when no file is involved."""
         if self.path is None:  # e.g. a --var or an empty folder: no file to point at
             return ""
-        parts = [str(self.path)]
+        parts = [printable(str(self.path))]
         parts += [str(n) for n in (self.line, self.column) if n is not None]
         return ":".join(parts)
 
@@ -100,7 +121,8 @@ class RecipeError(ToolkitError):
         level = "warning: " if self.severity == "warning" else ""
         field = f"{self.field}: " if self.field else ""
         fix = f" (fix: {self.fix})" if self.fix else ""
-        return f"{where}{level}{field}{self.message}{fix}"
+        # printable: a message may quote a file name or value holding undecodable bytes
+        return printable(f"{where}{level}{field}{self.message}{fix}")
 
     def __repr__(self) -> str:
         return f"RecipeError({str(self)!r})"

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wisdomgate.errors import FieldPath, Issue
+from wisdomgate.image_decode import decode_problem
 from wisdomgate.issues import did_you_mean
+from wisdomgate.paths import PATH_ERRORS, find_symlink_loop, name_problem, path_problem, shown
 from wisdomgate.plan import ImageInput
 
 __all__ = ["SUPPORTED_MIME_TYPES", "ImageResolver", "sniff_mime_type"]
@@ -72,15 +74,10 @@ class ImageResolver:
     ) -> tuple[list[ImageInput], list[Issue]]:
         """The images of one `images:` entry (already rendered), in sorted order for globs."""
         if is_glob:
-            matches = sorted(
-                m
-                for m in glob.glob(entry, root_dir=self.recipe_dir, recursive=True)
-                if (self.recipe_dir / m).is_file()
-            )
-            if not matches:
-                fix = f"check the pattern; it is relative to the recipe's folder {self.recipe_dir}"
-                return [], [Issue(path, f"no file matches '{entry}'", fix)]
-            names: Sequence[str] = matches
+            found = self._glob(entry, path)
+            if isinstance(found, Issue):
+                return [], [found]
+            names: Sequence[str] = found
         else:
             names = [entry]
         images, issues = [], []
@@ -92,14 +89,55 @@ class ImageResolver:
                 images.append(image)
         return images, issues
 
+    def _glob(self, entry: str, path: FieldPath) -> list[str] | Issue:
+        """The files a glob matches, sorted; `**` must not lead into a symlink loop (glob
+        follows links to folders: two links to a parent make 2**40 paths to walk)."""
+        try:
+            loop = (
+                find_symlink_loop(self.recipe_dir / _fixed_part(entry)) if "**" in entry else None
+            )
+            if loop is not None:
+                loop = (
+                    loop.relative_to(self.recipe_dir)
+                    if loop.is_relative_to(self.recipe_dir)
+                    else loop
+                )
+                message = f"the pattern '{shown(entry)}' leads into a loop of symbolic links at '{shown(loop)}'"
+                return Issue(path, message, "remove the link, or use a pattern without **")
+            matches = sorted(
+                m
+                for m in glob.glob(entry, root_dir=self.recipe_dir, recursive=True)
+                if (self.recipe_dir / m).is_file()
+            )
+        except PATH_ERRORS as exc:
+            message, fix = path_problem(exc)
+            return Issue(path, f"the pattern '{shown(entry)}' {message}", fix)
+        if not matches:
+            fix = f"check the pattern; it is relative to the recipe's folder {self.recipe_dir}"
+            return Issue(path, f"no file matches '{shown(entry)}'", fix)
+        return matches
+
     def _one(self, name: str, path: FieldPath) -> ImageInput | Issue:
+        """One image file, checked; every way its path can fail is an Issue."""
+        problem = name_problem(name)
+        if problem is None:
+            try:
+                return self._checked(name, path)
+            except PATH_ERRORS as exc:  # a symlink loop, a name too long, no permission...
+                problem = path_problem(exc)
+        message, fix = problem
+        return Issue(path, f"image path '{shown(name)}' {message}", fix)
+
+    def _checked(self, name: str, path: FieldPath) -> ImageInput | Issue:
         file = Path(os.path.normpath(self.recipe_dir / name))
         real = file.resolve()
         if not self.allow_outside_root and not real.is_relative_to(self.root.resolve()):
-            message = f"'{name}' is outside the root folder {self.root}"
+            message = f"'{shown(name)}' is outside the root folder {self.root}"
             return Issue(path, message, "move it under the root, or run with --allow-outside-root")
         if not file.is_file():
-            return Issue(path, f"image file '{name}' not found", self._missing_fix(file, name))
+            return Issue(
+                path, f"image file '{shown(name)}' not found", self._missing_fix(file, name)
+            )
         key = (real, self.max_bytes)
         if key not in self.cache:
             self.cache[key] = self._read(file, name)
@@ -110,15 +148,19 @@ class ImageResolver:
         """The checked image, or the message saying what is wrong with it."""
         size = file.stat().st_size
         if size == 0:
-            return f"'{name}' is empty"
+            return f"'{shown(name)}' is empty"
         if size > self.max_bytes:
-            return f"'{name}' is {size / 2**20:.1f} MB; a request may be at most {self.max_bytes / 2**20:.0f} MB"
+            return f"'{shown(name)}' is {size / 2**20:.1f} MB; a request may be at most {self.max_bytes / 2**20:.0f} MB"
         data = file.read_bytes()
         kind = sniff_mime_type(data[:64])
         if kind not in SUPPORTED_MIME_TYPES:
             found = f"{kind} content" if kind else _describe_unknown(data[:512])
-            return f"'{name}' is not a supported image: it holds {found} (whatever its name says)"
-        return ImageInput(file, kind, hashlib.sha256(data).hexdigest(), size)
+            return f"'{shown(name)}' is not a supported image: it holds {found} (whatever its name says)"
+        sha256 = hashlib.sha256(data).hexdigest()
+        broken = decode_problem(data, kind, sha256)
+        if broken is not None:  # the API would refuse it with a 400, after paying for others
+            return f"'{shown(name)}' {broken}; re-export it from an image editor"
+        return ImageInput(file, kind, sha256, size)
 
     @staticmethod
     def _missing_fix(file: Path, name: str) -> str:
@@ -132,6 +174,14 @@ class ImageResolver:
 
 
 _TYPE_FIX = "use a png, jpeg, webp, heic or heif image"
+
+
+def _fixed_part(pattern: str) -> str:
+    """The folders at the start of a glob pattern that hold no wildcard (`refs/a` of
+    `refs/a/**/*.png`)."""
+    parts = Path(pattern).parts
+    fixed = next((i for i, part in enumerate(parts) if _GLOB_CHARS & set(part)), len(parts))
+    return str(Path(*parts[:fixed])) if fixed else "."
 
 
 def _describe_unknown(head: bytes) -> str:

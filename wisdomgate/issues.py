@@ -40,6 +40,7 @@ _FIXES = {
     "int_from_float": "write a whole number",
     "float_type": "write a number",
     "float_parsing": "write a number",
+    "finite_number": "write a finite number; JSON has no NaN or infinity",
     "bool_type": "write true or false",
     "bool_parsing": "write true or false",
     "list_type": "write a list, e.g. [a, b]",

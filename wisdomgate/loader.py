@@ -6,9 +6,12 @@ pydantic, template and catalog problems all find their way back to the line that
 
 from __future__ import annotations
 
+import codecs
+import errno
 import fnmatch
 import hashlib
 import logging
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +20,11 @@ import yaml
 
 from wisdomgate.errors import Issue, RecipeError, RecipeErrors, format_field
 from wisdomgate.migrations import migration_message
+from wisdomgate.paths import PATH_ERRORS, name_problem, path_error, path_problem
 from wisdomgate.plan import PlannedRun
 from wisdomgate.planner import RecipeSource, plan_recipe
 from wisdomgate.recipe import parse_recipe
-from wisdomgate.recipe_yaml import SourceMap, YamlTooLargeError, parse_yaml
+from wisdomgate.recipe_yaml import SourceMap, parse_yaml
 from wisdomgate.variables import check_cli_vars, unused_cli_vars
 
 __all__ = [
@@ -185,19 +189,49 @@ def _discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Reci
     found: dict[Path, tuple[Path, Path]] = {}
     errors = []
     for given in paths:
-        if given.is_dir():
-            files = sorted(
-                (p for p in given.rglob("*") if p.suffix in RECIPE_SUFFIXES and p.is_file()),
-                key=lambda p: p.as_posix(),
-            )
-            for file in files:
-                if not any(part.startswith(".") for part in file.relative_to(given).parts):
-                    found.setdefault(file.resolve(), (file, given))
-        elif given.is_file():
-            found.setdefault(given.resolve(), (given, given.parent))
-        else:
+        try:
+            pairs = _files_in(given)
+        except PATH_ERRORS as exc:
+            errors.append(path_error(given, path_problem(exc)))
+            continue
+        if pairs is None:
             errors.append(RecipeError("no such file or folder", path=given, fix="check the path"))
+        for file, root in pairs or []:
+            problem = name_problem(file)
+            if problem is not None:
+                errors.append(path_error(file, problem))
+                continue
+            try:
+                found.setdefault(file.resolve(), (file, root))
+            except PATH_ERRORS as exc:
+                errors.append(path_error(file, path_problem(exc)))
     return list(found.values()), errors
+
+
+def _files_in(given: Path) -> list[tuple[Path, Path]] | None:
+    """(file, root) pairs of a path given; None when it does not exist. Raises PATH_ERRORS."""
+    try:
+        kind = given.stat().st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(kind):
+        return [(given, given.parent)]
+    if not stat.S_ISDIR(kind):
+        raise OSError(errno.EINVAL, "not a regular file or folder")
+    # A symlink that is not a file (a loop, a dangling link) is kept: reading it says why.
+    files = sorted(
+        (
+            p
+            for p in given.rglob("*")
+            if p.suffix in RECIPE_SUFFIXES and (p.is_file() or p.is_symlink())
+        ),
+        key=lambda p: p.as_posix(),
+    )
+    return [
+        (file, given)
+        for file in files
+        if not any(part.startswith(".") for part in file.relative_to(given).parts)
+    ]
 
 
 @dataclass
@@ -228,11 +262,13 @@ def _load_file(
         return result
     try:
         parsed = parse_yaml(text)
-    except yaml.MarkedYAMLError as exc:
-        result.errors = (_syntax_error(path, exc),)
-        return result
-    except yaml.YAMLError as exc:  # unmarked: rare, but never a traceback
+    except yaml.YAMLError as exc:  # parse_yaml reports YAML's errors; never a traceback
         result.errors = (RecipeError(f"YAML error: {exc}", path=path),)
+        return result
+    if parsed.fatal:  # the file could not be read: only why, nothing about its (missing) data
+        result.errors = tuple(
+            _locate(path, parsed.source, [i for *_, i in parsed.problems], parsed.problems)
+        )
         return result
     data = parsed.data
     name = data.get("name") if isinstance(data, dict) else None
@@ -271,8 +307,8 @@ def _load_file(
 def _read(path: Path, result: _FileResult) -> tuple[str | None, bytes]:
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        result.errors = (RecipeError(f"cannot read the file: {exc.strerror}", path=path),)
+    except PATH_ERRORS as exc:
+        result.errors = (path_error(path, path_problem(exc)),)
         return None, b""
     if len(data) > MAX_RECIPE_BYTES:
         message = f"the file is {len(data)} bytes; a recipe may be at most {MAX_RECIPE_BYTES}"
@@ -282,30 +318,13 @@ def _read(path: Path, result: _FileResult) -> tuple[str | None, bytes]:
         return data.decode("utf-8-sig"), data
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1  # the line is valid UTF-8 up to the byte
+        start += 3 if start == 0 and data.startswith(codecs.BOM_UTF8) else 0
+        column = len(data[start : exc.start].decode("utf-8", "replace")) + 1
         message = f"the file is not UTF-8 text (byte {exc.start})"
-        result.errors = (RecipeError(message, path=path, line=line, fix="save it as UTF-8"),)
+        fix = "save it as UTF-8"
+        result.errors = (RecipeError(message, path=path, line=line, column=column, fix=fix),)
         return None, data
-
-
-def _syntax_error(path: Path, exc: yaml.MarkedYAMLError) -> RecipeError:
-    mark = exc.problem_mark or exc.context_mark
-    problem = exc.problem or exc.context or "invalid YAML"
-    if exc.context and exc.problem:
-        problem = f"{problem} ({exc.context}"
-        problem += f" on line {exc.context_mark.line + 1})" if exc.context_mark else ")"
-    kind = "YAML syntax error"
-    fix = "check the indentation and quoting here; quote values containing ': ' or ' #'"
-    if isinstance(exc, YamlTooLargeError):  # aliases of aliases ("billion laughs"), not syntax
-        kind, fix = "YAML error", "use fewer aliases of aliases; a recipe needs far fewer values"
-    elif "unhashable key" in problem:  # `prompt: {{ x }}` reads as a mapping inside a mapping
-        fix = 'quote values that start with {{, e.g. prompt: "{{ subject }}"'
-    return RecipeError(
-        f"{kind}: {problem}",
-        path=path,
-        line=mark.line + 1 if mark else None,
-        column=mark.column + 1 if mark else None,
-        fix=fix,
-    )
 
 
 def _locate(

@@ -22,7 +22,7 @@ from wisdomgate.checks import (
     parse_expectations,
     request_bytes,
 )
-from wisdomgate.errors import FieldPath, Issue
+from wisdomgate.errors import FieldPath, Issue, has_surrogates
 from wisdomgate.images import ImageResolver
 from wisdomgate.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.recipe import Recipe, Turn, stringify
@@ -153,12 +153,28 @@ def _name_runs(issue: Issue, ids: list[str], total: int) -> Issue:
     )
 
 
+class _Renderer(Renderer):
+    """The recipe's renderer, refusing text that cannot be sent: a template may render a lone
+    surrogate (`{{ "\\ud800" }}`, or a --var value holding undecodable bytes)."""
+
+    def render(
+        self, text: str, variables: Mapping[str, str], path: FieldPath
+    ) -> tuple[str, list[Issue]]:
+        """As Renderer.render (render_tree calls this too), with the rendered text checked."""
+        rendered, issues = super().render(text, variables, path)
+        if not issues and has_surrogates(rendered):
+            message = "the text renders to a lone surrogate: not a character, not UTF-8"
+            fix = "render characters, not surrogate escapes; pass --var values as UTF-8 text"
+            return text, [Issue(path, message, fix)]  # as on any error: the text unrendered
+        return rendered, issues
+
+
 @dataclass
 class _Planner:
     source: RecipeSource
     cli_vars: Mapping[str, str]
     allow_outside_root: bool
-    renderer: Renderer = field(default_factory=Renderer)
+    renderer: Renderer = field(default_factory=_Renderer)
     _models: dict[str, tuple[ModelInfo | None, list[Issue]]] = field(default_factory=dict)
     _image_cache: dict[tuple[Path, int], ImageInput | str] = field(default_factory=dict)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from wisdomgate.errors import FieldPath, Issue, RecipeError
+from wisdomgate.errors import FieldPath, Issue, RecipeError, has_surrogates, printable
 from wisdomgate.issues import did_you_mean
 from wisdomgate.recipe import RESERVED_VARIABLES, VARIABLE_PATTERN
 from wisdomgate.recipe_yaml import normalize_key
@@ -29,8 +29,17 @@ _ABOUT_THE_TEMPLATE = ("undefined variable", "template error", "template syntax 
 def check_cli_vars(cli_vars: Mapping[str, str]) -> list[RecipeError]:
     """Errors for --var names that wisdomgate sets itself or that templates cannot use."""
     errors = []
-    for key in cli_vars:
-        if key in RESERVED_VARIABLES:
+    for key, value in cli_vars.items():
+        which = "name" if has_surrogates(key) else "value" if has_surrogates(value) else None
+        if which is not None:  # undecodable bytes in argv arrive as surrogates (surrogateescape)
+            message = (
+                f"--var {key}: the {which} holds bytes that are not UTF-8 text (shown as \\xNN)"
+            )
+            fix = (
+                "pass UTF-8 text (check the encoding of the shell or script that calls wisdomgate)"
+            )
+            errors.append(RecipeError(printable(message), fix=fix))
+        elif key in RESERVED_VARIABLES:
             errors.append(
                 RecipeError(f"--var {key}: '{key}' is set by wisdomgate", fix="choose another name")
             )

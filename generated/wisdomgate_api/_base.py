@@ -110,6 +110,8 @@ class ApiModel(BaseModel):
         validate_by_name=True,  # Part(inline_data=...) and {"inline_data": ...} both work
         validate_by_alias=True,
         serialize_by_alias=True,  # model_dump() emits camelCase, as the API does
+        # JSON has no NaN or infinity: pydantic would send them as null. Refuse them instead.
+        allow_inf_nan=False,
         protected_namespaces=(),
     )
 
