@@ -28,7 +28,7 @@ from wisdomgate.outputs import preflight_outputs
 from wisdomgate.plan import PlannedRun
 from wisdomgate.preflight import check_base_url, check_out_dir, check_report_file, read_key
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
-from wisdomgate.report import Reporter
+from wisdomgate.report import Reporter, terminal_text
 from wisdomgate.runner import Runner, RunnerOptions, RunResult
 from wisdomgate.schema import render_schema
 from wisdomgate_api import (
@@ -262,5 +262,5 @@ def _fail(args: argparse.Namespace, redact: Redactor, code: int, message: str) -
     """Print the message (and with --debug the traceback), both redacted; return code."""
     if args.debug:
         print(redact(traceback.format_exc()), file=sys.stderr, end="")
-    print(redact(message), file=sys.stderr)
+    print(terminal_text(redact(message)), file=sys.stderr)
     return code

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from wisdomgate.dryrun import DryRunResult
+from wisdomgate.errors import printable
 from wisdomgate.runner import RunResult
 from wisdomgate_api import Redactor
 
-__all__ = ["Reporter"]
+__all__ = ["Reporter", "terminal_text"]
+
+
+# C0 and C1 controls: a model's text or a matrix value must not move the cursor, recolour the
+# terminal or break the one-line-per-event output
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    """text as one printable line: control characters and undecodable bytes as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", printable(text))
 
 
 def _shown(path: Path) -> str:
@@ -32,7 +44,7 @@ class Reporter:
 
     def line(self, text: str) -> None:
         """Print one line."""
-        print(self.redact(text), file=self.stream, flush=True)
+        print(terminal_text(self.redact(text)), file=self.stream, flush=True)
 
     def run_finished(self, result: RunResult) -> None:
         """`PASS recipe [run id] 2 images -> folder` or `FAIL recipe [run id] reason`."""
