@@ -25,6 +25,7 @@ from wisdomgate.simulator.content_rules import check_part_oneofs
 from wisdomgate.simulator.errors import ApiError
 from wisdomgate.simulator.faults import FaultPlan, FaultState
 from wisdomgate.simulator.models_api import count_tokens, list_models, model_resource
+from wisdomgate.simulator.request_json import parse_body
 from wisdomgate.simulator.responses import (
     ResponseContext,
     build_chunks,
@@ -33,12 +34,7 @@ from wisdomgate.simulator.responses import (
 )
 from wisdomgate.simulator.signatures import Signer
 from wisdomgate.simulator.triggers import find_triggers
-from wisdomgate.simulator.validation import (
-    check_generate_request,
-    check_size,
-    parse_body,
-    parse_model,
-)
+from wisdomgate.simulator.validation import check_generate_request, check_size, parse_model
 from wisdomgate_api.models import CountTokensRequest, GenerateContentRequest
 
 __all__ = ["create_app"]

@@ -50,6 +50,8 @@ def list_models(catalog: Catalog, query: Mapping[str, str]) -> dict[str, Any]:
     try:
         size = int(query.get("pageSize", _DEFAULT_PAGE)) or _DEFAULT_PAGE
         start = int(query.get("pageToken") or 0)
+        if start < 0:  # a token this server never issued
+            raise ValueError(start)
     except ValueError:
         raise errors.invalid_argument("Invalid pageSize or pageToken.") from None
     size = min(max(size, 1), _MAX_PAGE)
