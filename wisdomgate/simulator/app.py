@@ -21,7 +21,9 @@ from wisdomgate.simulator import errors, faults
 from wisdomgate.simulator.answer import plan_answer
 from wisdomgate.simulator.bodies import ASGIAnswer, json_answer, stream_answer
 from wisdomgate.simulator.config import SimulatorConfig
+from wisdomgate.simulator.connection import ConnectionApp, ResetAnswer, ResetConnection
 from wisdomgate.simulator.content_rules import check_part_oneofs
+from wisdomgate.simulator.counter import RequestCounter, request_key
 from wisdomgate.simulator.errors import ApiError
 from wisdomgate.simulator.faults import FaultPlan, FaultState
 from wisdomgate.simulator.models_api import count_tokens, list_models, model_resource
@@ -48,11 +50,12 @@ _METHODS = ("generateContent", "streamGenerateContent", "countTokens")
 class Simulator:
     """Request handlers sharing one configuration and its state (fault counters)."""
 
-    def __init__(self, config: SimulatorConfig) -> None:
+    def __init__(self, config: SimulatorConfig, counter: RequestCounter | None = None) -> None:
         self.config = config
         self.catalog = config.model_catalog()
         self.signer = Signer(config.seed)
         self.fault_state = FaultState(config.seed)
+        self.counter = counter
 
     async def models(self, request: Request) -> Response:
         """GET /v1beta/models."""
@@ -82,19 +85,24 @@ class Simulator:
     async def _prelude(
         self, request: Request, *, model: str, streaming: bool, limit: int
     ) -> tuple[FaultPlan, bytes]:
-        """Key check, body within the size limit, latency and error faults, for every route."""
+        """Key check, body within the size limit, counting, latency, reset and error faults."""
         self._authenticate(request)
         specs = faults.header_faults(request.headers.get(faults.FAULT_HEADER))
         body = await _read_body(request, limit)
+        key = request_key(
+            request.method, request.url.path, request.query_params.multi_items(), body
+        )
+        if self.counter is not None:
+            self.counter.record(key)
         plan = self.fault_state.plan(
-            specs + self.config.fault_specs,
-            request_hash=_fault_key(request, body),
-            model=model,
-            streaming=streaming,
+            specs + self.config.fault_specs, request_hash=key, model=model, streaming=streaming
         )
         delay = self.config.latency + plan.delay
         if delay:
             await asyncio.sleep(delay)
+        if plan.reset is not None:
+            request.state.wisdomgate_fault = "reset"
+            raise ResetConnection
         if plan.error is not None:
             request.state.wisdomgate_fault = plan.error.kind
             raise plan.error.error(model or "models")
@@ -149,15 +157,21 @@ class Simulator:
         return JSONResponse(count_tokens(request, info))
 
 
-def create_app(config: SimulatorConfig | None = None) -> Starlette:
-    """The simulator as an ASGI app (serve it with uvicorn, or use run_simulator)."""
-    simulator = Simulator(config or SimulatorConfig())
-    app = Starlette(
+def create_app(
+    config: SimulatorConfig | None = None, *, counter: RequestCounter | None = None
+) -> Starlette:
+    """The simulator as an ASGI app (serve it with uvicorn, or use run_simulator).
+
+    `counter`, when given, counts every request the app reads (see RequestCounter).
+    """
+    simulator = Simulator(config or SimulatorConfig(), counter)
+    app = ConnectionApp(
         routes=[
             Route("/v1beta/models", simulator.models, methods=["GET"]),
             Route("/v1beta/models/{name}", simulator.model, methods=["GET", "POST"]),
         ],
         exception_handlers={
+            ResetConnection: _reset,
             ApiError: _api_error,
             HTTPException: _http_error,
             Exception: _unexpected_error,
@@ -165,6 +179,10 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
     )
     app.add_middleware(_RequestLog)
     return app
+
+
+async def _reset(request: Request, exc: Exception) -> Response:
+    return ResetAnswer()
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -207,13 +225,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def _fault_key(request: Request, body: bytes) -> str:
-    """Request identity for fault counters: method, path, query without the key, body."""
-    query = sorted((k, v) for k, v in request.query_params.multi_items() if k != "key")
-    text = f"{request.method}|{request.url.path}|{query}|".encode()
-    return hashlib.sha256(text + body).hexdigest()
-
-
 class _RequestLog:
     """One log line per request: method, path (never the query: it may hold ?key=), model, status, ms."""
 
@@ -225,7 +236,7 @@ class _RequestLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status: dict[str, Any] = {"code": 0}
+        status: dict[str, Any] = {"code": "-"}  # stays "-" when nothing was answered (reset)
 
         async def record(message: Message) -> None:
             if message["type"] == "http.response.start":
