@@ -177,6 +177,7 @@ def create_app(
             Exception: _unexpected_error,
         },
     )
+    app.router.redirect_slashes = False  # the API answers 404 for /models/, not a redirect
     app.add_middleware(_RequestLog)
     return app
 
