@@ -192,11 +192,77 @@ def test_body_that_is_not_utf8_json_is_invalid(client: TestClient, body: bytes) 
 
 @pytest.mark.parametrize(
     "content_type",
-    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "\x7f"],
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "\x7f", "json"],
 )
-def test_content_type_does_not_change_the_answer(client: TestClient, content_type: str) -> None:
+def test_content_type_other_than_json_is_refused(client: TestClient, content_type: str) -> None:
+    response = _raw(client, json.dumps(OK).encode(), **{"content-type": content_type})
+    assert _error(response)["message"].startswith(f"{INVALID_JSON} Content-Type ")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "Application/JSON; charset=utf-8", "application/x+json"]
+)
+def test_json_content_types_are_read(client: TestClient, content_type: str) -> None:
     response = _raw(client, json.dumps(OK).encode(), **{"content-type": content_type})
     assert response.status_code == 200
+
+
+def test_body_without_content_type_is_read_as_json(client: TestClient) -> None:
+    assert _raw(client, json.dumps(OK).encode()).status_code == 200
+
+
+# ---------------------------------------------------------------- ProtoJSON scalars
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "kind"),
+    [
+        ({"candidateCount": True}, "candidate_count", "TYPE_INT32"),
+        ({"candidateCount": 2**31}, "candidate_count", "TYPE_INT32"),
+        ({"seed": -(2**31) - 1}, "seed", "TYPE_INT32"),
+        ({"maxOutputTokens": "99999999999"}, "max_output_tokens", "TYPE_INT32"),
+        ({"temperature": False}, "temperature", "TYPE_FLOAT"),
+        ({"responseLogprobs": 0}, "response_logprobs", "TYPE_BOOL"),
+        ({"responseSchema": {"maxItems": 2**63}}, "response_schema.max_items", "TYPE_INT64"),
+        ({"responseSchema": {"maxItems": "9" * 30}}, "response_schema.max_items", "TYPE_INT64"),
+    ],
+)
+def test_scalar_the_api_refuses_is_invalid_value(
+    client: TestClient, config: dict[str, Any], field: str, kind: str
+) -> None:
+    [violation] = _violations(_error(client.post(URL, json={**OK, "generationConfig": config})))
+    assert violation["field"] == f"generation_config.{field}"
+    assert violation["description"].startswith(
+        f"Invalid value at 'generation_config.{field}' ({kind}), "
+    )
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"candidateCount": "1"},
+        {"candidateCount": 1.0},
+        {"seed": 2**31 - 1},
+        {"temperature": 1},
+        {"temperature": None},
+        {"responseSchema": {"type": "ARRAY", "maxItems": "9223372036854775807"}},
+    ],
+)
+def test_scalar_protojson_allows_is_accepted(client: TestClient, config: dict[str, Any]) -> None:
+    assert client.post(URL, json={**OK, "generationConfig": config}).status_code == 200
+
+
+def test_scalar_in_a_map_value_is_checked(client: TestClient) -> None:
+    schema = {"type": "OBJECT", "properties": {"a.b": {"type": "ARRAY", "nullable": 1}}}
+    [violation] = _violations(
+        _error(client.post(URL, json={**OK, "generationConfig": {"responseSchema": schema}}))
+    )
+    assert violation["field"] == 'generation_config.response_schema.properties["a.b"].nullable'
+
+
+def test_free_form_struct_numbers_are_not_checked(client: TestClient) -> None:
+    part = {"functionCall": {"name": "f", "args": {"n": 2**70, "flag": 0, "x": True}}}
+    assert client.post(URL, json={"contents": [{"parts": [part]}]}).status_code == 200
 
 
 # ---------------------------------------------------------------- headers and query
@@ -234,7 +300,26 @@ def test_bad_list_models_query_is_invalid_argument(client: TestClient, query: st
     _error(client.get(f"/v1beta/models?{query}"))
 
 
-@pytest.mark.parametrize("query", ["key=%ff%fe", "alt=%00", "alt=sse&alt=json", "%zz=%", "&&&"])
+@pytest.mark.parametrize("query", ["key=%ff%fe", "alt=sse&alt=json", "%zz=%", "&&&", "alt=json"])
 def test_odd_query_strings_are_answered(client: TestClient, query: str) -> None:
     response = client.post(f"/v1beta/models/{TEXT}:streamGenerateContent?{query}", json=OK)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("alt", ["%00", "AAA", "SSE", "", "media"])
+def test_alt_other_than_json_or_sse_is_invalid(client: TestClient, alt: str) -> None:
+    response = client.post(f"/v1beta/models/{TEXT}:streamGenerateContent?alt={alt}", json=OK)
+    [violation] = _violations(_error(response))
+    assert violation["field"] == "alt"
+
+
+@pytest.mark.parametrize("size", ["2147483648", "-2147483649", "1.5", "0x10", "5_0", "\u0663"])
+def test_page_size_must_be_an_int32(client: TestClient, size: str) -> None:
+    [violation] = _violations(_error(client.get("/v1beta/models", params={"pageSize": size})))
+    assert violation["field"] == "page_size"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE"])
+def test_method_a_path_lacks_is_not_found(client: TestClient, method: str) -> None:
+    error = _error(client.request(method, URL), 404)
+    assert (error["status"], error["message"]) == ("NOT_FOUND", "Method not found.")

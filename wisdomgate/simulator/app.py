@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import time
 from typing import Any
@@ -45,6 +46,7 @@ logger = logging.getLogger("wisdomgate.simulator")
 
 _DEFAULT_LIMIT = 20 * 1024 * 1024
 _METHODS = ("generateContent", "streamGenerateContent", "countTokens")
+_ALT_VALUES = frozenset({"json", "sse"})
 
 
 class Simulator:
@@ -79,7 +81,7 @@ class Simulator:
         limit = info.max_request_bytes if info else _DEFAULT_LIMIT
         plan, body = await self._prelude(request, model=name, streaming=streaming, limit=limit)
         if method == "countTokens":
-            return await self._count_tokens(body, name, info)
+            return await self._count_tokens(request, body, name, info)
         return await self._generate(request, body, name, info, plan, streaming)
 
     async def _prelude(
@@ -87,6 +89,7 @@ class Simulator:
     ) -> tuple[FaultPlan, bytes]:
         """Key check, body within the size limit, counting, latency, reset and error faults."""
         self._authenticate(request)
+        _check_alt(request.query_params.getlist("alt"))
         specs = faults.header_faults(request.headers.get(faults.FAULT_HEADER))
         body = await _read_body(request, limit)
         key = request_key(
@@ -124,7 +127,7 @@ class Simulator:
         plan: FaultPlan,
         streaming: bool,
     ) -> ASGIAnswer:
-        parsed_json = parse_body(body)
+        parsed_json = parse_body(body, request.headers.get("content-type"))
         gcr = parse_model(GenerateContentRequest, parsed_json, "GenerateContentRequest")
         check_part_oneofs(parsed_json)
         if info is None:
@@ -148,13 +151,15 @@ class Simulator:
             return stream_answer(build_chunks(ctx), sse=sse, fault=plan.body)
         return json_answer(build_response(ctx), plan.body)
 
-    async def _count_tokens(self, body: bytes, name: str, info: ModelInfo | None) -> Response:
-        parsed_json = parse_body(body)
-        request = parse_model(CountTokensRequest, parsed_json, "CountTokensRequest")
+    async def _count_tokens(
+        self, request: Request, body: bytes, name: str, info: ModelInfo | None
+    ) -> Response:
+        parsed_json = parse_body(body, request.headers.get("content-type"))
+        counted = parse_model(CountTokensRequest, parsed_json, "CountTokensRequest")
         check_part_oneofs(parsed_json)
         if info is None:
             raise errors.model_not_found(name, "countTokens")
-        return JSONResponse(count_tokens(request, info))
+        return JSONResponse(count_tokens(counted, info))
 
 
 def create_app(
@@ -193,9 +198,11 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    status = "NOT_FOUND" if exc.status_code == 404 else "INVALID_ARGUMENT"
-    message = "Method not found." if exc.status_code in (404, 405) else str(exc.detail)
-    error = ApiError(404 if exc.status_code == 405 else exc.status_code, status, message)
+    # Google answers a method a path does not have as an unknown method: 404, never 405.
+    not_found = exc.status_code in (404, 405)
+    status = "NOT_FOUND" if not_found else "INVALID_ARGUMENT"
+    message = "Method not found." if not_found else str(exc.detail)
+    error = ApiError(404 if not_found else exc.status_code, status, message)
     return JSONResponse(error.body(), status_code=error.code)
 
 
@@ -203,6 +210,15 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     logger.exception("simulator bug while answering %s", request.url.path)
     error = errors.internal()
     return JSONResponse(error.body(), status_code=error.code)
+
+
+def _check_alt(values: list[str]) -> None:
+    """`alt` is json (the default) or sse; the API refuses any other value."""
+    for value in values:
+        if value not in _ALT_VALUES:
+            shown = json.dumps(value[:40], ensure_ascii=False)
+            text = f"Invalid value at 'alt' (enum), {shown}: expected one of json, sse."  # simulator wording
+            raise errors.bad_request([("alt", text)])
 
 
 def _presented_key(request: Request) -> str | None:

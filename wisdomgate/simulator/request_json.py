@@ -28,8 +28,16 @@ class _NotFinite(ValueError):
     """A number no float or int holds (NaN, Infinity, 1e400, 5000 digits)."""
 
 
-def parse_body(body: bytes) -> dict[str, Any]:
-    """The JSON object in a request body; 400 'Invalid JSON payload received' otherwise."""
+def parse_body(body: bytes, content_type: str | None = None) -> dict[str, Any]:
+    """The JSON object in a request body; 400 'Invalid JSON payload received' otherwise.
+
+    A body without a Content-Type is read as JSON; one that names another media type (a form,
+    text/plain, multipart) is refused, as the API only binds JSON to the request message.
+    """
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        shown = json.dumps(media_type[:60], ensure_ascii=False)
+        raise _invalid(f"Content-Type {shown} is not application/json.")  # simulator wording
     try:
         data = json.loads(
             body.decode("utf-8"),

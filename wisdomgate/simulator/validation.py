@@ -15,6 +15,7 @@ from wisdomgate.simulator import errors
 from wisdomgate.simulator.content_rules import check_images_decode, check_safety_settings
 from wisdomgate.simulator.errors import ApiError
 from wisdomgate.simulator.field_paths import Part, format_path, loc_parts, unknown_fields, walk
+from wisdomgate.simulator.proto_scalars import scalar_problems
 from wisdomgate.simulator.request_view import InlineImage, ParsedRequest
 from wisdomgate.simulator.signatures import SignatureCheck, Signer
 from wisdomgate_api import ApiModel, OpenStrEnum
@@ -44,6 +45,12 @@ def parse_model(cls: type[M], data: dict[str, Any], message_name: str) -> M:
         parsed = cls.model_validate(data)
     except ValidationError as exc:
         raise _schema_error(exc, data, message_name) from None
+    scalars = [
+        _invalid_value(format_path(path), kind, value)
+        for path, kind, value in scalar_problems(cls, data)
+    ]
+    if scalars:
+        raise errors.bad_request(scalars)
     unknown = list(unknown_fields(parsed))
     if unknown:
         raise errors.bad_request([_unknown_violation(parent, name) for parent, name in unknown])
@@ -97,9 +104,13 @@ def _schema_error(exc: ValidationError, data: Any, message_name: str) -> ApiErro
             violations.append((path, f"* {message_name}.{path}: {name} is not specified"))
         else:
             kind = _TYPE_NAMES.get(error["type"].split("_")[0], "TYPE_MESSAGE")
-            shown = json.dumps(error.get("input"), default=str)[:100]
-            violations.append((path, f"Invalid value at '{path}' ({kind}), {shown}"))
+            violations.append(_invalid_value(path, kind, error.get("input")))
     return errors.bad_request(violations)
+
+
+def _invalid_value(path: str, kind: str, value: Any) -> tuple[str | None, str]:
+    shown = json.dumps(value, default=str)[:100]
+    return (path, f"Invalid value at '{path}' ({kind}), {shown}")
 
 
 def _unknown_violation(parent: tuple[Part, ...], name: str) -> tuple[str | None, str]:
