@@ -33,22 +33,37 @@ def strict(node: Any) -> Any:
 
 
 @cache
-def registry() -> Registry:
-    """openapi.json (components made strict) as urn:openapi."""
+def registry(*, strict_objects: bool = True) -> Registry:
+    """openapi.json as urn:openapi; by default with its components made strict."""
     spec = copy.deepcopy(SPEC)
-    spec["components"] = strict(SPEC["components"])
+    if strict_objects:
+        spec["components"] = strict(SPEC["components"])
     return Registry().with_resource("urn:openapi", Resource.from_contents(spec, DRAFT202012))
 
 
 @cache
-def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+def _validator(schema_name: str, strict_objects: bool) -> jsonschema.Draft202012Validator:
     schema = {"$ref": f"urn:openapi#/components/schemas/{schema_name}"}
-    return jsonschema.Draft202012Validator(schema, registry=registry())
+    return jsonschema.Draft202012Validator(schema, registry=registry(strict_objects=strict_objects))
 
 
-def validate_schema(body: Any, schema_name: str) -> None:
+def validate_schema(body: Any, schema_name: str, *, strict_objects: bool = True) -> None:
     """jsonschema.ValidationError unless body matches the named component."""
-    _validator(schema_name).validate(body)
+    _validator(schema_name, strict_objects).validate(body)
+
+
+def matches_schema(body: Any, schema_name: str) -> bool:
+    """Whether body matches the named component exactly as openapi.json writes it."""
+    return _validator(schema_name, False).is_valid(body)
+
+
+def request_schema(path: str, method: str) -> str | None:
+    """The component name of an operation's JSON request body, if it has one."""
+    body = SPEC["paths"][path][method.lower()].get("requestBody")
+    if body is None:
+        return None
+    reference: str = body["content"]["application/json"]["schema"]["$ref"]
+    return reference.rsplit("/", 1)[-1]
 
 
 def documented_statuses(path: str, method: str) -> frozenset[int]:
