@@ -10,15 +10,20 @@ import sys
 import httpx
 import pytest
 
+from wisdomgate.errors import ToolkitError
 from wisdomgate.simulator import (
     SIMULATOR_KEY,
     FaultSpec,
     SimulatorConfig,
+    SimulatorConfigError,
+    SimulatorError,
     add_serve_arguments,
     config_from_args,
     create_app,
     run_simulator,
 )
+from wisdomgate.simulator.errors import ApiError
+from wisdomgate_api import WisdomGateError
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -90,3 +95,11 @@ def test_module_entry_point_help() -> None:
         check=True,
     )
     assert "--fault" in result.stdout and "--accept-any-key" in result.stdout
+
+
+@pytest.mark.parametrize("error", [SimulatorError, SimulatorConfigError, ApiError])
+def test_simulator_errors_are_not_client_or_toolkit_errors(error: type[Exception]) -> None:
+    # Rooted at Exception: a caller catching the client's or the runtime's errors never
+    # swallows a simulator failure by accident.
+    assert issubclass(error, Exception)
+    assert not issubclass(error, WisdomGateError | ToolkitError)

@@ -11,6 +11,7 @@ the full behaviour is described in docs/simulator.md.
 
 from wisdomgate.simulator.app import create_app
 from wisdomgate.simulator.config import SIMULATOR_KEY, SimulatorConfig
+from wisdomgate.simulator.counter import RequestCounter
 from wisdomgate.simulator.errors import SimulatorConfigError, SimulatorError
 from wisdomgate.simulator.faults import FAULT_HEADER, FaultSpec
 from wisdomgate.simulator.server import add_serve_arguments, config_from_args, run_simulator, serve
@@ -19,6 +20,7 @@ __all__ = [
     "FAULT_HEADER",
     "SIMULATOR_KEY",
     "FaultSpec",
+    "RequestCounter",
     "SimulatorConfig",
     "SimulatorConfigError",
     "SimulatorError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import time
 from typing import Any
@@ -21,10 +22,13 @@ from wisdomgate.simulator import errors, faults
 from wisdomgate.simulator.answer import plan_answer
 from wisdomgate.simulator.bodies import ASGIAnswer, json_answer, stream_answer
 from wisdomgate.simulator.config import SimulatorConfig
+from wisdomgate.simulator.connection import ConnectionApp, ResetAnswer, ResetConnection
 from wisdomgate.simulator.content_rules import check_part_oneofs
+from wisdomgate.simulator.counter import RequestCounter, request_key
 from wisdomgate.simulator.errors import ApiError
 from wisdomgate.simulator.faults import FaultPlan, FaultState
 from wisdomgate.simulator.models_api import count_tokens, list_models, model_resource
+from wisdomgate.simulator.request_json import parse_body
 from wisdomgate.simulator.responses import (
     ResponseContext,
     build_chunks,
@@ -33,12 +37,7 @@ from wisdomgate.simulator.responses import (
 )
 from wisdomgate.simulator.signatures import Signer
 from wisdomgate.simulator.triggers import find_triggers
-from wisdomgate.simulator.validation import (
-    check_generate_request,
-    check_size,
-    parse_body,
-    parse_model,
-)
+from wisdomgate.simulator.validation import check_generate_request, check_size, parse_model
 from wisdomgate_api.models import CountTokensRequest, GenerateContentRequest
 
 __all__ = ["create_app"]
@@ -47,16 +46,18 @@ logger = logging.getLogger("wisdomgate.simulator")
 
 _DEFAULT_LIMIT = 20 * 1024 * 1024
 _METHODS = ("generateContent", "streamGenerateContent", "countTokens")
+_ALT_VALUES = frozenset({"json", "sse"})
 
 
 class Simulator:
     """Request handlers sharing one configuration and its state (fault counters)."""
 
-    def __init__(self, config: SimulatorConfig) -> None:
+    def __init__(self, config: SimulatorConfig, counter: RequestCounter | None = None) -> None:
         self.config = config
         self.catalog = config.model_catalog()
         self.signer = Signer(config.seed)
         self.fault_state = FaultState(config.seed)
+        self.counter = counter
 
     async def models(self, request: Request) -> Response:
         """GET /v1beta/models."""
@@ -80,25 +81,31 @@ class Simulator:
         limit = info.max_request_bytes if info else _DEFAULT_LIMIT
         plan, body = await self._prelude(request, model=name, streaming=streaming, limit=limit)
         if method == "countTokens":
-            return await self._count_tokens(body, name, info)
+            return await self._count_tokens(request, body, name, info)
         return await self._generate(request, body, name, info, plan, streaming)
 
     async def _prelude(
         self, request: Request, *, model: str, streaming: bool, limit: int
     ) -> tuple[FaultPlan, bytes]:
-        """Key check, body within the size limit, latency and error faults, for every route."""
+        """Key check, body within the size limit, counting, latency, reset and error faults."""
         self._authenticate(request)
+        _check_alt(request.query_params.getlist("alt"))
         specs = faults.header_faults(request.headers.get(faults.FAULT_HEADER))
         body = await _read_body(request, limit)
+        key = request_key(
+            request.method, request.url.path, request.query_params.multi_items(), body
+        )
+        if self.counter is not None:
+            self.counter.record(key)
         plan = self.fault_state.plan(
-            specs + self.config.fault_specs,
-            request_hash=_fault_key(request, body),
-            model=model,
-            streaming=streaming,
+            specs + self.config.fault_specs, request_hash=key, model=model, streaming=streaming
         )
         delay = self.config.latency + plan.delay
         if delay:
             await asyncio.sleep(delay)
+        if plan.reset is not None:
+            request.state.wisdomgate_fault = "reset"
+            raise ResetConnection
         if plan.error is not None:
             request.state.wisdomgate_fault = plan.error.kind
             raise plan.error.error(model or "models")
@@ -120,7 +127,7 @@ class Simulator:
         plan: FaultPlan,
         streaming: bool,
     ) -> ASGIAnswer:
-        parsed_json = parse_body(body)
+        parsed_json = parse_body(body, request.headers.get("content-type"))
         gcr = parse_model(GenerateContentRequest, parsed_json, "GenerateContentRequest")
         check_part_oneofs(parsed_json)
         if info is None:
@@ -144,31 +151,44 @@ class Simulator:
             return stream_answer(build_chunks(ctx), sse=sse, fault=plan.body)
         return json_answer(build_response(ctx), plan.body)
 
-    async def _count_tokens(self, body: bytes, name: str, info: ModelInfo | None) -> Response:
-        parsed_json = parse_body(body)
-        request = parse_model(CountTokensRequest, parsed_json, "CountTokensRequest")
+    async def _count_tokens(
+        self, request: Request, body: bytes, name: str, info: ModelInfo | None
+    ) -> Response:
+        parsed_json = parse_body(body, request.headers.get("content-type"))
+        counted = parse_model(CountTokensRequest, parsed_json, "CountTokensRequest")
         check_part_oneofs(parsed_json)
         if info is None:
             raise errors.model_not_found(name, "countTokens")
-        return JSONResponse(count_tokens(request, info))
+        return JSONResponse(count_tokens(counted, info))
 
 
-def create_app(config: SimulatorConfig | None = None) -> Starlette:
-    """The simulator as an ASGI app (serve it with uvicorn, or use run_simulator)."""
-    simulator = Simulator(config or SimulatorConfig())
-    app = Starlette(
+def create_app(
+    config: SimulatorConfig | None = None, *, counter: RequestCounter | None = None
+) -> Starlette:
+    """The simulator as an ASGI app (serve it with uvicorn, or use run_simulator).
+
+    `counter`, when given, counts every request the app reads (see RequestCounter).
+    """
+    simulator = Simulator(config or SimulatorConfig(), counter)
+    app = ConnectionApp(
         routes=[
             Route("/v1beta/models", simulator.models, methods=["GET"]),
             Route("/v1beta/models/{name}", simulator.model, methods=["GET", "POST"]),
         ],
         exception_handlers={
+            ResetConnection: _reset,
             ApiError: _api_error,
             HTTPException: _http_error,
             Exception: _unexpected_error,
         },
     )
+    app.router.redirect_slashes = False  # the API answers 404 for /models/, not a redirect
     app.add_middleware(_RequestLog)
     return app
+
+
+async def _reset(request: Request, exc: Exception) -> Response:
+    return ResetAnswer()
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -178,9 +198,11 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    status = "NOT_FOUND" if exc.status_code == 404 else "INVALID_ARGUMENT"
-    message = "Method not found." if exc.status_code in (404, 405) else str(exc.detail)
-    error = ApiError(404 if exc.status_code == 405 else exc.status_code, status, message)
+    # Google answers a method a path does not have as an unknown method: 404, never 405.
+    not_found = exc.status_code in (404, 405)
+    status = "NOT_FOUND" if not_found else "INVALID_ARGUMENT"
+    message = "Method not found." if not_found else str(exc.detail)
+    error = ApiError(404 if not_found else exc.status_code, status, message)
     return JSONResponse(error.body(), status_code=error.code)
 
 
@@ -188,6 +210,15 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     logger.exception("simulator bug while answering %s", request.url.path)
     error = errors.internal()
     return JSONResponse(error.body(), status_code=error.code)
+
+
+def _check_alt(values: list[str]) -> None:
+    """`alt` is json (the default) or sse; the API refuses any other value."""
+    for value in values:
+        if value not in _ALT_VALUES:
+            shown = json.dumps(value[:40], ensure_ascii=False)
+            text = f"Invalid value at 'alt' (enum), {shown}: expected one of json, sse."  # simulator wording
+            raise errors.bad_request([("alt", text)])
 
 
 def _presented_key(request: Request) -> str | None:
@@ -211,13 +242,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def _fault_key(request: Request, body: bytes) -> str:
-    """Request identity for fault counters: method, path, query without the key, body."""
-    query = sorted((k, v) for k, v in request.query_params.multi_items() if k != "key")
-    text = f"{request.method}|{request.url.path}|{query}|".encode()
-    return hashlib.sha256(text + body).hexdigest()
-
-
 class _RequestLog:
     """One log line per request: method, path (never the query: it may hold ?key=), model, status, ms."""
 
@@ -229,7 +253,7 @@ class _RequestLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status: dict[str, Any] = {"code": 0}
+        status: dict[str, Any] = {"code": "-"}  # stays "-" when nothing was answered (reset)
 
         async def record(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -11,7 +11,10 @@ KIND is one of:
     429-daily     RESOURCE_EXHAUSTED per-day quota (QuotaFailure quotaId ...PerDay...), no RetryInfo
     500 503 504   INTERNAL / UNAVAILABLE / DEADLINE_EXCEEDED
     slow          wait `delay` seconds (default 0.5), then answer normally
-    drop          send the headers and part of the body, then close the connection
+    reset         read the request, then close the connection before any status line: the
+                  request arrived but nothing was answered (a client may safely retry)
+    drop          HTTP 200, the headers and part of the body, then close the connection: the
+                  answer is lost after the server acted on it
     truncate      streams: end cleanly after the first chunk, without the final chunk;
                   plain calls: cut the JSON body in half
     stream-error  streams: one good chunk, then an {"error": ...} chunk after HTTP 200
@@ -23,6 +26,9 @@ the fault `count` times and then succeeds. `rate` fires only for that fraction o
 decided by a hash of the seed, the request and the attempt number (reproducible).
 `retry` is the RetryInfo delay in seconds for 429 (default 1). `delay` and `retry` are finite
 and at most 60 s, so a typo cannot hang a client. `model` limits the fault to one model.
+
+`reset` closes the connection through its transport (wisdomgate.simulator.connection); an
+in-process ASGI client has none and sees ConnectionResetError raised by the app instead.
 """
 
 from __future__ import annotations
@@ -53,7 +59,7 @@ FAULT_HEADER: Final = "x-wisdomgate-fault"
 ERROR_KINDS: Final = frozenset({"429", "429-daily", "500", "503", "504"})
 BODY_KINDS: Final = frozenset({"drop", "truncate", "stream-error", "malformed"})
 STREAM_KINDS: Final = frozenset({"stream-error"})
-KINDS: Final = ERROR_KINDS | BODY_KINDS | {"slow"}
+KINDS: Final = ERROR_KINDS | BODY_KINDS | {"slow", "reset"}
 MAX_FAULT_SECONDS: Final = 60.0
 """Upper bound of `delay` and `retry` (the same cap as the [[slow:S]] trigger)."""
 
@@ -138,11 +144,12 @@ def header_faults(value: str | None) -> tuple[FaultSpec, ...]:
 
 @dataclass(frozen=True)
 class FaultPlan:
-    """The faults that hit one request: a delay, an error answer, a body fault."""
+    """The faults that hit one request: a delay, a reset connection, an error answer, a body fault."""
 
     delay: float = 0.0
     error: FaultSpec | None = None
     body: FaultSpec | None = None
+    reset: FaultSpec | None = None  # wins over error and body: nothing is answered at all
 
 
 class FaultState:
@@ -164,7 +171,7 @@ class FaultState:
         self, specs: tuple[FaultSpec, ...], *, request_hash: str, model: str, streaming: bool
     ) -> FaultPlan:
         """Decide which of specs fire for this request (each consumes one attempt)."""
-        delay, error, body = 0.0, None, None
+        delay, error, body, reset = 0.0, None, None, None
         for spec in specs:
             if spec.model and spec.model != model:
                 continue
@@ -174,11 +181,13 @@ class FaultState:
                 continue
             if spec.kind == "slow":
                 delay += spec.delay
+            elif spec.kind == "reset" and reset is None:
+                reset = spec
             elif spec.kind in ERROR_KINDS and error is None:
                 error = spec
             elif spec.kind in BODY_KINDS and body is None:
                 body = spec
-        return FaultPlan(delay=delay, error=error, body=body)
+        return FaultPlan(delay=delay, error=error, body=body, reset=reset)
 
     def _fires(self, spec: FaultSpec, request_hash: str) -> bool:
         key = (repr(spec), request_hash)

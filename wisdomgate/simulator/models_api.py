@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +25,8 @@ __all__ = ["count_tokens", "list_models", "model_resource"]
 
 _DEFAULT_PAGE = 50
 _MAX_PAGE = 1000
+_DECIMAL = re.compile(r"-?[0-9]+")
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
 def model_resource(info: ModelInfo) -> dict[str, Any]:
@@ -47,11 +51,8 @@ def model_resource(info: ModelInfo) -> dict[str, Any]:
 
 def list_models(catalog: Catalog, query: Mapping[str, str]) -> dict[str, Any]:
     """One page of models (pageSize, pageToken as in the real API)."""
-    try:
-        size = int(query.get("pageSize", _DEFAULT_PAGE)) or _DEFAULT_PAGE
-        start = int(query.get("pageToken") or 0)
-    except ValueError:
-        raise errors.invalid_argument("Invalid pageSize or pageToken.") from None
+    size = _page_size(query.get("pageSize")) or _DEFAULT_PAGE
+    start = _page_start(query.get("pageToken"))
     size = min(max(size, 1), _MAX_PAGE)
     models = catalog.models()
     page = ListModelsResponse(
@@ -60,6 +61,28 @@ def list_models(catalog: Catalog, query: Mapping[str, str]) -> dict[str, Any]:
     if start + size < len(models):
         page.next_page_token = str(start + size)
     return page.to_wire()
+
+
+def _page_size(text: str | None) -> int:
+    """pageSize as the int32 query parameter it is: decimal digits within range, else 400."""
+    if text is None or text == "":
+        return 0
+    # len first: int() refuses thousands of digits with a ValueError of its own
+    if len(text) > 11 or not _DECIMAL.fullmatch(text) or not _INT32_MIN <= int(text) <= _INT32_MAX:
+        shown = json.dumps(text[:40], ensure_ascii=False)
+        raise errors.bad_request(
+            [("page_size", f"Invalid value at 'page_size' (TYPE_INT32), {shown}")]
+        )
+    return int(text)
+
+
+def _page_start(token: str | None) -> int:
+    """The offset a nextPageToken of ours encodes; 400 for a token this server never issued."""
+    if not token:
+        return 0
+    if not token.isascii() or not token.isdigit() or len(token) > 9:
+        raise errors.invalid_argument("Invalid page token.")  # simulator wording
+    return int(token)
 
 
 def count_tokens(request: CountTokensRequest, info: ModelInfo) -> dict[str, Any]:

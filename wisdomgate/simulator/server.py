@@ -14,6 +14,7 @@ import uvicorn
 
 from wisdomgate.simulator.app import create_app
 from wisdomgate.simulator.config import SIMULATOR_KEY, SimulatorConfig
+from wisdomgate.simulator.counter import RequestCounter
 from wisdomgate.simulator.errors import SimulatorError
 from wisdomgate.simulator.faults import FaultSpec
 
@@ -25,19 +26,28 @@ _START_TIMEOUT = 10.0
 
 
 class _DroppedConnectionFilter(logging.Filter):
-    """Hide uvicorn's complaint about the connections the `drop` fault cuts on purpose."""
+    """Hide uvicorn's complaints about the connections the drop and reset faults cut on purpose."""
+
+    _MESSAGES = frozenset(
+        {
+            "ASGI callable returned without completing response.",  # drop: 200, then cut
+            "ASGI callable returned without starting response.",  # reset: should uvicorn see it
+        }
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != "ASGI callable returned without completing response."
+        return record.getMessage() not in self._MESSAGES
 
 
-def _uvicorn_config(config: SimulatorConfig, **kwargs: object) -> uvicorn.Config:
+def _uvicorn_config(
+    config: SimulatorConfig, counter: RequestCounter | None = None, **kwargs: object
+) -> uvicorn.Config:
     uvicorn_log = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _DroppedConnectionFilter) for f in uvicorn_log.filters):
         uvicorn_log.addFilter(_DroppedConnectionFilter())
     # access_log stays off: uvicorn's access line includes the query string, which may hold ?key=.
     return uvicorn.Config(
-        create_app(config),
+        create_app(config, counter=counter),
         access_log=False,
         lifespan="off",
         log_config=None,
@@ -47,13 +57,20 @@ def _uvicorn_config(config: SimulatorConfig, **kwargs: object) -> uvicorn.Config
 
 @contextmanager
 def run_simulator(
-    config: SimulatorConfig | None = None, *, host: str = DEFAULT_HOST, port: int = 0
+    config: SimulatorConfig | None = None,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    counter: RequestCounter | None = None,
 ) -> Iterator[str]:
-    """Serve the simulator in a background thread; yields its base URL, stops it on exit."""
+    """Serve the simulator in a background thread; yields its base URL, stops it on exit.
+
+    `counter`, when given, counts every request the server reads (see RequestCounter).
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    server = uvicorn.Server(_uvicorn_config(config or SimulatorConfig()))
+    server = uvicorn.Server(_uvicorn_config(config or SimulatorConfig(), counter))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="wisdomgate-simulator", daemon=True
     )

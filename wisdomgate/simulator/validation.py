@@ -4,7 +4,6 @@ enum values, base64, then model-specific rules (image options, thinking, history
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from enum import Enum
 from typing import Any, TypeVar
@@ -15,6 +14,8 @@ from wisdomgate.catalog import ModelInfo
 from wisdomgate.simulator import errors
 from wisdomgate.simulator.content_rules import check_images_decode, check_safety_settings
 from wisdomgate.simulator.errors import ApiError
+from wisdomgate.simulator.field_paths import Part, format_path, loc_parts, unknown_fields, walk
+from wisdomgate.simulator.proto_scalars import scalar_problems
 from wisdomgate.simulator.request_view import InlineImage, ParsedRequest
 from wisdomgate.simulator.signatures import SignatureCheck, Signer
 from wisdomgate_api import ApiModel, OpenStrEnum
@@ -24,14 +25,12 @@ __all__ = [
     "check_generate_request",
     "check_size",
     "decode_blobs",
-    "parse_body",
     "parse_model",
 ]
 
 M = TypeVar("M", bound=ApiModel)
 _PROTO_PACKAGE = "type.googleapis.com/google.ai.generativelanguage.v1beta"
 _SIGNATURE_DOC = "https://ai.google.dev/gemini-api/docs/thought-signatures#model-behavior"
-_UNION_TAGS = {"str", "bytes", "int", "float", "bool"}
 _TYPE_NAMES = {
     "string": "TYPE_STRING",
     "int": "TYPE_INT32",
@@ -40,34 +39,25 @@ _TYPE_NAMES = {
 }
 
 
-def parse_body(body: bytes) -> dict[str, Any]:
-    """The JSON object in a request body; 400 'Invalid JSON payload received' otherwise."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.bad_request(
-            [(None, f"Invalid JSON payload received. Unexpected token.\n{_snippet(body, exc)}")]
-        ) from None
-    if not isinstance(data, dict):
-        raise errors.bad_request(
-            [(None, "Invalid JSON payload received. Expected an object key or }.")]
-        )
-    return data
-
-
 def parse_model(cls: type[M], data: dict[str, Any], message_name: str) -> M:
     """Validate data as cls; unknown fields, bad types and unknown enum values give 400."""
     try:
         parsed = cls.model_validate(data)
     except ValidationError as exc:
-        raise _schema_error(exc, message_name) from None
-    unknown = parsed.unknown_fields()
+        raise _schema_error(exc, data, message_name) from None
+    scalars = [
+        _invalid_value(format_path(path), kind, value)
+        for path, kind, value in scalar_problems(cls, data)
+    ]
+    if scalars:
+        raise errors.bad_request(scalars)
+    unknown = list(unknown_fields(parsed))
     if unknown:
-        raise errors.bad_request([_unknown_violation(path) for path in unknown])
-    bad_enums: list[tuple[str | None, str]] = [
-        (path, f"Invalid value at '{path}' ({_PROTO_PACKAGE}.{type(value).__name__}), \"{value}\"")
-        for path, value in _enum_values(parsed, "")
-        if not _known_enum(value)
+        raise errors.bad_request([_unknown_violation(parent, name) for parent, name in unknown])
+    bad_enums = [
+        _enum_violation(format_path(parts), value)
+        for parts, value in walk(parsed)
+        if isinstance(value, OpenStrEnum) and not _known_enum(value)
     ]
     if bad_enums:
         raise errors.bad_request(bad_enums)
@@ -103,63 +93,36 @@ def check_size(size: int, limit: int) -> None:
 # ---------------------------------------------------------------- schema-level problems
 
 
-def _schema_error(exc: ValidationError, message_name: str) -> ApiError:
+def _schema_error(exc: ValidationError, data: Any, message_name: str) -> ApiError:
     violations: list[tuple[str | None, str]] = []
     for error in exc.errors():
-        path = _proto_path(error["loc"])
-        if error["type"] == "missing":
-            name = path.rsplit(".", 1)[-1]
+        missing = error["type"] == "missing"
+        parts = loc_parts(error["loc"], data, missing=missing)
+        path = format_path(parts)
+        if missing:
+            name = format_path(parts[-1:])
             violations.append((path, f"* {message_name}.{path}: {name} is not specified"))
         else:
             kind = _TYPE_NAMES.get(error["type"].split("_")[0], "TYPE_MESSAGE")
-            shown = json.dumps(error.get("input"), default=str)[:100]
-            violations.append((path, f"Invalid value at '{path}' ({kind}), {shown}"))
+            violations.append(_invalid_value(path, kind, error.get("input")))
     return errors.bad_request(violations)
 
 
-def _unknown_violation(wire_path: str) -> tuple[str | None, str]:
-    parent, _, name = wire_path.rpartition(".")
-    where = _proto_path(tuple(_split_path(parent))) if parent else ""
+def _invalid_value(path: str, kind: str, value: Any) -> tuple[str | None, str]:
+    shown = json.dumps(value, default=str)[:100]
+    return (path, f"Invalid value at '{path}' ({kind}), {shown}")
+
+
+def _unknown_violation(parent: tuple[Part, ...], name: str) -> tuple[str | None, str]:
+    where = format_path(parent)
     suffix = f" at '{where}'" if where else ""
     text = f'Invalid JSON payload received. Unknown name "{name}"{suffix}: Cannot find field.'
     return (where or None, text)
 
 
-def _split_path(wire_path: str) -> Iterator[str | int]:
-    for segment in wire_path.split("."):
-        name, *indices = segment.split("[")
-        yield name
-        yield from (int(index.rstrip("]")) for index in indices)
-
-
-def _proto_path(loc: tuple[str | int, ...]) -> str:
-    """A pydantic/wire location as the API prints it: snake_case names, [i] indices."""
-    out = ""
-    for item in loc:
-        if isinstance(item, int):
-            out += f"[{item}]"
-        elif item in _UNION_TAGS or "[" in item or "(" in item:
-            continue  # pydantic's union / validator tags are not part of the wire path
-        else:
-            out += ("." if out else "") + _snake(item)
-    return out
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
-def _enum_values(value: Any, path: str) -> Iterator[tuple[str, Enum]]:
-    if isinstance(value, OpenStrEnum):
-        yield path, value
-    elif isinstance(value, ApiModel):
-        for name in type(value).model_fields:
-            child = getattr(value, name)
-            if child is not None:
-                yield from _enum_values(child, f"{path}.{name}" if path else name)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _enum_values(item, f"{path}[{index}]")
+def _enum_violation(path: str, value: Enum) -> tuple[str | None, str]:
+    kind = f"{_PROTO_PACKAGE}.{type(value).__name__}"
+    return (path, f"Invalid value at '{path}' ({kind}), \"{value}\"")
 
 
 def _known_enum(value: Enum) -> bool:
@@ -285,9 +248,3 @@ def _check_reference_limit(images: tuple[InlineImage, ...], model: ModelInfo) ->
             f"Too many input images: {count}. models/{model.name} accepts at most {limit}"
             " reference images per request."
         )
-
-
-def _snippet(body: bytes, exc: Exception) -> str:
-    position = getattr(exc, "pos", 0) or 0
-    text = body[max(0, position - 30) : position + 10].decode("utf-8", "replace")
-    return f"{text}\n^"
