@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from wisdomgate import cli
 
 KEY_ENV = "WISDOM_GATE_KEY"
+GOOD_KEY = "a-long-enough-key"
 RECIPE = """\
 version: 1
 name: kite
@@ -17,6 +19,7 @@ model: gemini-2.5-flash
 turns:
   - prompt: a red kite over the sea
 """
+Refused = Callable[..., str]
 
 
 @pytest.fixture
@@ -26,94 +29,69 @@ def recipe(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
 def refused(
-    capsys: pytest.CaptureFixture[str], sent_bodies: list[bytes], *args: str
-) -> tuple[int, str]:
-    """Run `wisdomgate run ARGS`; the exit code and stderr, after checking nothing was sent."""
-    code = cli.main(["run", *args])
-    captured = capsys.readouterr()
-    assert sent_bodies == []
-    assert "Traceback" not in captured.err + captured.out
-    return code, captured.err
+    recipe: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sent_bodies: list[bytes]
+) -> Refused:
+    """refused(*options) runs `wisdomgate run RECIPE --out OUT *options`, checks that it exited
+    2 with nothing sent, nothing written and no traceback, and returns stderr."""
+
+    def run(*options: str, out: str | None = None) -> str:
+        out = out or str(tmp_path / "out")
+        code = cli.main(["run", str(recipe), "--out", out, *options])
+        captured = capsys.readouterr()
+        assert code == cli.EXIT_USAGE, captured
+        assert sent_bodies == []
+        assert not (tmp_path / "out").exists()
+        assert "Traceback" not in captured.err + captured.out
+        return captured.err
+
+    return run
 
 
 @pytest.mark.parametrize("key", ["abc", "1234567", "  k3y\r\n"])
 def test_a_key_shorter_than_8_characters_is_refused_without_showing_it(
-    recipe: Path,
-    tmp_path: Path,
-    key: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    sent_bodies: list[bytes],
+    key: str, monkeypatch: pytest.MonkeyPatch, refused: Refused
 ) -> None:
     monkeypatch.setenv(KEY_ENV, key)
-    code, err = refused(capsys, sent_bodies, str(recipe), "--out", str(tmp_path / "out"))
-    assert code == cli.EXIT_USAGE
+    err = refused()
     assert f"{KEY_ENV} is shorter than 8 characters" in err
     assert key.strip() not in err
-    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(
     "key", ["sk-live-çlé-12345", "sk-live\x07bell-12345", "sk-live\udcff-12345"]
 )
 def test_a_key_that_is_not_printable_ascii_is_refused_without_showing_it(
-    recipe: Path,
-    tmp_path: Path,
-    key: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    sent_bodies: list[bytes],
+    key: str, monkeypatch: pytest.MonkeyPatch, refused: Refused
 ) -> None:
     monkeypatch.setenv(KEY_ENV, key)
-    code, err = refused(capsys, sent_bodies, str(recipe), "--out", str(tmp_path / "out"))
-    assert code == cli.EXIT_USAGE
+    err = refused()
     assert f"{KEY_ENV} holds characters that are not printable ASCII" in err
     assert "sk-live" not in err
 
 
 def test_the_key_variable_named_by_api_key_env_is_the_one_checked(
-    recipe: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    sent_bodies: list[bytes],
+    monkeypatch: pytest.MonkeyPatch, refused: Refused
 ) -> None:
     monkeypatch.setenv("MY_KEY", "tiny")
-    out = str(tmp_path / "out")
-    code, err = refused(capsys, sent_bodies, str(recipe), "--api-key-env", "MY_KEY", "--out", out)
-    assert code == cli.EXIT_USAGE
-    assert "MY_KEY is shorter than 8 characters" in err
+    assert "MY_KEY is shorter than 8 characters" in refused("--api-key-env", "MY_KEY")
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "ftp://example.com", "not a url", "https://"])
 def test_a_malformed_base_url_is_a_usage_error(
-    recipe: Path,
-    tmp_path: Path,
-    url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    sent_bodies: list[bytes],
+    url: str, monkeypatch: pytest.MonkeyPatch, refused: Refused
 ) -> None:
-    monkeypatch.setenv(KEY_ENV, "a-long-enough-key")
-    out = str(tmp_path / "out")
-    code, err = refused(capsys, sent_bodies, str(recipe), "--base-url", url, "--out", out)
-    assert code == cli.EXIT_USAGE
-    assert "--base-url" in err
+    monkeypatch.setenv(KEY_ENV, GOOD_KEY)
+    assert "--base-url" in refused("--base-url", url)
 
 
 def test_a_malformed_base_url_from_the_environment_names_the_variable(
-    recipe: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    sent_bodies: list[bytes],
+    monkeypatch: pytest.MonkeyPatch, refused: Refused
 ) -> None:
-    monkeypatch.setenv(KEY_ENV, "a-long-enough-key")
+    monkeypatch.setenv(KEY_ENV, GOOD_KEY)
     monkeypatch.setenv("WISDOM_GATE_BASE_URL", "http://[::1")
-    code, err = refused(capsys, sent_bodies, str(recipe), "--out", str(tmp_path / "out"))
-    assert code == cli.EXIT_USAGE
-    assert "WISDOM_GATE_BASE_URL is not a valid URL" in err
+    assert "WISDOM_GATE_BASE_URL is not a valid URL" in refused()
 
 
 @pytest.mark.parametrize(
@@ -129,40 +107,26 @@ def test_numeric_options_must_be_finite(
 
 
 def test_junit_pointing_at_a_folder_is_refused_before_anything_is_sent(
-    recipe: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sent_bodies: list[bytes]
+    tmp_path: Path, refused: Refused
 ) -> None:
     folder = tmp_path / "reports"
     folder.mkdir()
-    args = [str(recipe), "--simulate", "--out", str(tmp_path / "out"), "--junit", str(folder)]
-    code, err = refused(capsys, sent_bodies, *args)
-    assert code == cli.EXIT_USAGE
-    assert f"--junit {folder} is a folder" in err
-    assert not (tmp_path / "out").exists()
+    assert f"--junit {folder} is a folder" in refused("--simulate", "--junit", str(folder))
 
 
 def test_junit_under_a_file_is_refused_before_anything_is_sent(
-    recipe: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sent_bodies: list[bytes]
+    recipe: Path, refused: Refused
 ) -> None:
     junit = recipe / "junit.xml"  # the recipe is a file, not a folder
-    args = [str(recipe), "--simulate", "--out", str(tmp_path / "out"), "--junit", str(junit)]
-    code, err = refused(capsys, sent_bodies, *args)
-    assert code == cli.EXIT_USAGE
-    assert f"{recipe} is a file, not a folder" in err
+    assert f"{recipe} is a file, not a folder" in refused("--simulate", "--junit", str(junit))
 
 
-def test_an_out_path_that_is_not_utf8_is_refused(
-    recipe: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sent_bodies: list[bytes]
-) -> None:
+def test_an_out_path_that_is_not_utf8_is_refused(tmp_path: Path, refused: Refused) -> None:
     out = os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9")  # latin-1 bytes: not UTF-8
-    code, err = refused(capsys, sent_bodies, str(recipe), "--simulate", "--out", out)
-    assert code == cli.EXIT_USAGE
+    err = refused("--simulate", out=out)
     assert "caf\\xe9: the path holds bytes that are not UTF-8" in err
 
 
-def test_an_out_path_with_a_name_too_long_is_refused(
-    recipe: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sent_bodies: list[bytes]
-) -> None:
-    out = str(tmp_path / ("x" * 300) / "out")
-    code, err = refused(capsys, sent_bodies, str(recipe), "--simulate", "--out", out)
-    assert code == cli.EXIT_USAGE
+def test_an_out_path_with_a_name_too_long_is_refused(tmp_path: Path, refused: Refused) -> None:
+    err = refused("--simulate", out=str(tmp_path / ("x" * 300) / "out"))
     assert "File name too long" in err

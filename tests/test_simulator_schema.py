@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from referencing import Registry
 
+from tests.spec_errors import registry as spec_registry
 from wisdomgate.simulator import SIMULATOR_KEY, SimulatorConfig, run_simulator
 from wisdomgate_api import ApiModel, models
 from wisdomgate_api.models import (
@@ -33,29 +31,14 @@ from wisdomgate_api.models import (
 
 pytestmark = pytest.mark.slow
 
-SPEC_PATH = Path(__file__).resolve().parents[1] / "openapi.json"
 IMAGE = "gemini-3-pro-image-preview"
 TEXT = "gemini-3-pro-preview"
 
 
-def _strict(node: Any) -> Any:
-    """A copy of a schema tree where objects with declared properties allow no others."""
-    if isinstance(node, dict):
-        out = {key: _strict(value) for key, value in node.items()}
-        if "properties" in out and "additionalProperties" not in out:
-            out["additionalProperties"] = False
-        return out
-    if isinstance(node, list):
-        return [_strict(item) for item in node]
-    return node
-
-
 @pytest.fixture(scope="module")
 def registry() -> Registry:
-    spec = json.loads(SPEC_PATH.read_text("utf-8"))
-    strict = copy.deepcopy(spec)
-    strict["components"] = _strict(spec["components"])
-    return Registry().with_resource("urn:openapi", Resource.from_contents(strict, DRAFT202012))
+    """openapi.json's components, made strict (tests/spec_errors.py)."""
+    return spec_registry(strict_objects=True)
 
 
 _FORMATS = jsonschema.FormatChecker()
