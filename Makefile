@@ -18,11 +18,11 @@ demo: setup  ## run every example recipe on the built-in simulator (no key, no n
 
 regen: setup  ## openapi.json -> generated/ (models + client) and schemas/recipe.schema.json
 	$(PY) -m codegen.regen
-	$(PY) -m wisdomgate.schema --write
+	$(PY) -m wisdomgate.recipe.schema --write
 
 check-generated: setup  ## fail when generated/ or the recipe schema is not what `make regen` produces
 	$(PY) -m codegen.regen --check
-	$(PY) -m wisdomgate.schema --check
+	$(PY) -m wisdomgate.recipe.schema --check
 
 lint: setup  ## ruff (runtime, tests, codegen; generated/ with codegen/ruff.toml) and mypy --strict
 	$(PY) -m ruff check .

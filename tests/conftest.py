@@ -45,7 +45,7 @@ def sent_bodies(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[by
     """
     import dataclasses
 
-    from wisdomgate import commands
+    from wisdomgate.cli import commands
     from wisdomgate_api import AsyncClient, RetryPolicy
 
     bodies: list[bytes] = []

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wisdomgate import cli
-from wisdomgate.outputs import RunFolder
+from wisdomgate.artifacts.folders import RunFolder
 
 pytestmark = [
     pytest.mark.slow,

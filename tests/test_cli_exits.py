@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from wisdomgate import cli, commands
+from wisdomgate import cli
+from wisdomgate.cli import commands
 
 KEY = "sk-test-0123456789abcdef"
 RECIPE = """\
@@ -44,7 +45,7 @@ def write(folder: Path, slow: str = "") -> Path:
     return path
 
 
-@pytest.mark.parametrize("module", ["wisdomgate_api", "httpx", "wisdomgate.commands", "yaml"])
+@pytest.mark.parametrize("module", ["wisdomgate_api", "httpx", "wisdomgate.cli.commands", "yaml"])
 def test_ctrl_c_while_importing_exits_130_without_a_traceback(tmp_path: Path, module: str) -> None:
     command = [sys.executable, "-c", INTERRUPTED_IMPORT, module, "validate", str(write(tmp_path))]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)

@@ -9,11 +9,11 @@ import pytest
 
 from tests.test_cli_run import IMAGE_RECIPE, RECIPES, write_recipe
 from wisdomgate import cli
-from wisdomgate.junit import junit_xml
-from wisdomgate.loader import load_plans
-from wisdomgate.manifest import RunRecord, TurnRecord
-from wisdomgate.outcomes import OutcomeKind, TurnOutcome
-from wisdomgate.runner import RunResult
+from wisdomgate.artifacts.junit import junit_xml
+from wisdomgate.artifacts.manifest import RunRecord, TurnRecord
+from wisdomgate.recipe.loader import load_plans
+from wisdomgate.run.outcomes import OutcomeKind, TurnOutcome
+from wisdomgate.run.runner import RunResult
 from wisdomgate_api import Redactor
 
 # Only the "error" recipe uses this model, so only its request meets the injected fault.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wisdomgate import cli
-from wisdomgate.arguments import build_parser
+from wisdomgate.cli.arguments import build_parser
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from wisdomgate.report import Reporter, terminal_text
+from wisdomgate.cli.console import Reporter, terminal_text
 from wisdomgate_api import Redactor
 
 

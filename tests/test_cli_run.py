@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from wisdomgate import cli, commands
+from wisdomgate import cli
+from wisdomgate.cli import commands
 from wisdomgate.simulator import SIMULATOR_KEY
 from wisdomgate_api import AsyncClient, RetryPolicy, encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse

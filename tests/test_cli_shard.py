@@ -8,9 +8,9 @@ import pytest
 
 from tests.test_cli_run import IMAGE_RECIPE, RECIPES, write_recipe
 from wisdomgate import cli
-from wisdomgate.loader import load_plans
-from wisdomgate.plan import PlannedRun
-from wisdomgate.shard import Shard, shard_of
+from wisdomgate.recipe.loader import load_plans
+from wisdomgate.recipe.plan import PlannedRun
+from wisdomgate.run.shard import Shard, shard_of
 
 
 def keys(plans: list[PlannedRun]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import wisdomgate_api
@@ -26,3 +27,18 @@ def test_every_public_name_exists_once() -> None:
     names = wisdomgate_api.__all__
     assert len(names) == len(set(names))
     assert [name for name in names if not hasattr(wisdomgate_api, name)] == []
+
+
+def test_every_subpackage_is_in_the_distribution() -> None:
+    # setuptools installs only the packages pyproject.toml lists; an editable install hides that
+    root = Path(__file__).resolve().parents[1]
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    found = {
+        ".".join(init.parent.relative_to(root).parts)
+        for init in (root / "wisdomgate").rglob("__init__.py")
+    }
+    assert found <= listed

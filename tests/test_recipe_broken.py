@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 
 from wisdomgate.errors import RecipeError, RecipeErrors
-from wisdomgate.loader import load_plans, validate_paths
+from wisdomgate.recipe.loader import load_plans, validate_paths
 
 CORPUS = Path(__file__).parent / "recipes_broken"
 CASES = sorted(CORPUS.glob("*.yaml"))

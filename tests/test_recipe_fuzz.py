@@ -17,7 +17,7 @@ from PIL import Image
 
 from wisdomgate.catalog import load_catalog
 from wisdomgate.errors import RecipeError, RecipeErrors
-from wisdomgate.loader import load_plans, validate_paths
+from wisdomgate.recipe.loader import load_plans, validate_paths
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "recipes"
 FUZZ = settings(

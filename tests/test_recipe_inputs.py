@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from tests.test_recipe_broken import heic_bytes, image_bytes
-from wisdomgate import image_decode
 from wisdomgate.errors import RecipeError, RecipeErrors
-from wisdomgate.loader import load_plans, validate_paths
+from wisdomgate.recipe import image_decode
+from wisdomgate.recipe.loader import load_plans, validate_paths
 
 HEAD = "version: 1\nmodel: gemini-3-pro-image-preview\n"
 UNDECODABLE = os.fsdecode(b"caf\xe9")  # Latin-1 bytes: not UTF-8, so surrogateescape

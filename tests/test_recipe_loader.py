@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from wisdomgate.errors import RecipeError, RecipeErrors
-from wisdomgate.loader import find_recipe_files, load_plans, validate_paths
-from wisdomgate.plan import PlannedRun
+from wisdomgate.recipe.loader import find_recipe_files, load_plans, validate_paths
+from wisdomgate.recipe.plan import PlannedRun
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -9,9 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from wisdomgate.loader import validate_paths
-from wisdomgate.recipe_yaml import parse_yaml
-from wisdomgate.schema import EDITOR_COMMENT, SCHEMA_PATH, main, recipe_schema, render_schema
+from wisdomgate.recipe.loader import validate_paths
+from wisdomgate.recipe.schema import EDITOR_COMMENT, SCHEMA_PATH, main, recipe_schema, render_schema
+from wisdomgate.recipe.yaml_reader import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "recipes").glob("*.yaml"))
@@ -26,7 +26,9 @@ def validator() -> jsonschema.Draft7Validator:
 
 def test_the_committed_schema_is_current() -> None:
     assert SCHEMA_PATH == ROOT / "schemas" / "recipe.schema.json"
-    assert SCHEMA_PATH.read_text() == render_schema(), "run: python -m wisdomgate.schema --write"
+    assert SCHEMA_PATH.read_text() == render_schema(), (
+        "run: python -m wisdomgate.recipe.schema --write"
+    )
     assert main(["--check"]) == 0
 
 

@@ -12,10 +12,10 @@ import pytest
 
 from wisdomgate import cli
 from wisdomgate.errors import RecipeErrors
-from wisdomgate.loader import load_plans, validate_paths
-from wisdomgate.template_budget import MAX_LOOP_ITERATIONS, MAX_OUTPUT, TemplateBudgetError
-from wisdomgate.template_sandbox import BudgetedEnvironment
-from wisdomgate.templating import Renderer
+from wisdomgate.recipe.loader import load_plans, validate_paths
+from wisdomgate.recipe.template_budget import MAX_LOOP_ITERATIONS, MAX_OUTPUT, TemplateBudgetError
+from wisdomgate.recipe.template_sandbox import BudgetedEnvironment
+from wisdomgate.recipe.templating import Renderer
 
 WHERE = ("turns", 0, "prompt")
 BIG = {"big": "x" * 400_000}  # a large but allowed variable
@@ -161,7 +161,7 @@ def test_lipsum_is_not_available() -> None:
 
 def test_a_template_past_the_deadline_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     ticks = itertools.count(0.0, 1.0)  # a clock that moves one second per look
-    monkeypatch.setattr("wisdomgate.template_budget.time.monotonic", lambda: next(ticks))
+    monkeypatch.setattr("wisdomgate.recipe.template_budget.time.monotonic", lambda: next(ticks))
     env = BudgetedEnvironment()
     with pytest.raises(TemplateBudgetError, match="rendering took more than 3 seconds") as caught:
         env.render(env.from_string("{% for i in range(10) %}{{ i }}{% endfor %}"), {})

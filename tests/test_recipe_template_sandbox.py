@@ -6,8 +6,8 @@ import pytest
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from wisdomgate.template_sandbox import BudgetedEnvironment
-from wisdomgate.templating import Renderer
+from wisdomgate.recipe.template_sandbox import BudgetedEnvironment
+from wisdomgate.recipe.templating import Renderer
 
 OPTIONS = {"undefined": StrictUndefined, "autoescape": False, "keep_trailing_newline": True}
 VARIABLES = {"subject": "Monarch butterfly", "flag": "yes"}

@@ -10,7 +10,7 @@ import pytest
 
 from tests.test_recipe_loader import write
 from wisdomgate.errors import RecipeErrors
-from wisdomgate.loader import load_plans, validate_paths
+from wisdomgate.recipe.loader import load_plans, validate_paths
 
 RECIPE = """
     version: 1

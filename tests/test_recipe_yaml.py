@@ -11,10 +11,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import wisdomgate.migrations as migrations
-from wisdomgate.images import sniff_mime_type
-from wisdomgate.loader import validate_paths
-from wisdomgate.recipe_yaml import normalize_key, parse_yaml
+import wisdomgate.recipe.migrations as migrations
+from wisdomgate.recipe.images import sniff_mime_type
+from wisdomgate.recipe.loader import validate_paths
+from wisdomgate.recipe.yaml_reader import normalize_key, parse_yaml
 
 
 def test_yaml_1_2_scalars_keep_ratios_dates_and_country_codes_as_text() -> None:

@@ -7,9 +7,9 @@ from fractions import Fraction
 import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
-from wisdomgate.answer import Answer
-from wisdomgate.expectations import ExpectationResult, check_expectations, parse_ratio
-from wisdomgate.plan import Expectations
+from wisdomgate.recipe.plan import Expectations
+from wisdomgate.run.answer import Answer
+from wisdomgate.run.expectations import ExpectationResult, check_expectations, parse_ratio
 
 
 def only(results: list[ExpectationResult]) -> ExpectationResult:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import Reply, ScriptedClient, manifest, plan, run, turn
-from wisdomgate.runner import RunResult
+from wisdomgate.run.runner import RunResult
 from wisdomgate_api import BadRequestError
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import Reply, ScriptedClient, manifest, plan, run, turn
-from wisdomgate import outputs
+from wisdomgate.artifacts import folders as outputs
 from wisdomgate_api import Redactor, encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
 

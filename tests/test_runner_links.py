@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import ScriptedClient, plan, run, turn
-from wisdomgate.dryrun import dry_run
+from wisdomgate.artifacts.folders import PlantedLinkError, RunFolder, preflight_outputs
 from wisdomgate.errors import OutputError
-from wisdomgate.outputs import PlantedLinkError, RunFolder, preflight_outputs
+from wisdomgate.run.dryrun import dry_run
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="symbolic links and dir_fd: POSIX")

@@ -9,11 +9,11 @@ import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import ScriptedClient, plan, run, turn
-from wisdomgate import locks
-from wisdomgate.dryrun import dry_run
-from wisdomgate.locks import LOCK_NAME, FolderBusyError, FolderLock
-from wisdomgate.outcomes import OutcomeKind
-from wisdomgate.outputs import RunFolder
+from wisdomgate.artifacts import locks
+from wisdomgate.artifacts.folders import RunFolder
+from wisdomgate.artifacts.locks import LOCK_NAME, FolderBusyError, FolderLock
+from wisdomgate.run.dryrun import dry_run
+from wisdomgate.run.outcomes import OutcomeKind
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="flock and dir_fd: POSIX")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import PngMaker, ResponseMaker
-from wisdomgate.answer import Answer
-from wisdomgate.expectations import check_expectations
-from wisdomgate.outcomes import OutcomeKind, TurnOutcome, classify_answer, classify_error
-from wisdomgate.plan import Expectations
+from wisdomgate.recipe.plan import Expectations
+from wisdomgate.run.answer import Answer
+from wisdomgate.run.expectations import check_expectations
+from wisdomgate.run.outcomes import OutcomeKind, TurnOutcome, classify_answer, classify_error
 from wisdomgate_api import AnswerLostError, APIConnectionError, RateLimitError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wisdomgate.outputs import RunFolder, atomic_write_bytes, image_extension, safe_name
+from wisdomgate.artifacts.folders import RunFolder, atomic_write_bytes, image_extension, safe_name
 
 
 def test_safe_name_keeps_names_that_are_already_safe() -> None:

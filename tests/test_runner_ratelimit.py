@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from wisdomgate.ratelimit import RateLimiter, TokenBucket
+from wisdomgate.run.ratelimit import RateLimiter, TokenBucket
 
 
 class FakeClock:

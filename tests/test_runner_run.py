@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
-from wisdomgate.manifest import expand_request
-from wisdomgate.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
-from wisdomgate.runner import FolderClashError, Runner, RunnerOptions, RunResult
+from wisdomgate.artifacts.manifest import expand_request
+from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
+from wisdomgate.run.runner import FolderClashError, Runner, RunnerOptions, RunResult
 from wisdomgate_api import BadRequestError, encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse, GenerationConfig
 

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from wisdomgate.outcomes import OutcomeKind
-from wisdomgate.plan import Expectations, PlannedRun, PlannedTurn
-from wisdomgate.runner import Runner, RunnerOptions, RunResult
+from wisdomgate.recipe.plan import Expectations, PlannedRun, PlannedTurn
+from wisdomgate.run.outcomes import OutcomeKind
+from wisdomgate.run.runner import Runner, RunnerOptions, RunResult
 from wisdomgate.simulator import SIMULATOR_KEY
 from wisdomgate_api import AsyncClient, RetryPolicy
 from wisdomgate_api.models import GenerationConfig

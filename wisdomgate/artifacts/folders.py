@@ -1,0 +1,334 @@
+"""The output folder of a run: safe names, atomic writes, image and text files.
+
+Layout (the recipe contract): `OUT/<recipe name>/<run id>/` holding `turn-<N>-<index>.<ext>` for
+each generated image (index 1-based, extension from the MIME type), `turn-<N>.txt` for the
+answer's text, `turn-<N>.request.json` for dry-run request bodies and `manifest.json`.
+
+Every file is written to a temporary file in the same folder and moved into place with
+`os.replace`, so a run that dies (even by SIGKILL) never leaves a half-written file under a final
+name; at worst a `.*.tmp` file remains, which nothing reads. Files get the mode any other program
+would give them (0o666 minus the umask), not mkstemp's private 0o600.
+
+Nothing below `--out` is reached through a symbolic link: a run folder is opened by walking from
+`--out` with O_NOFOLLOW and every file is written relative to the folder's descriptor (see
+wisdomgate.artifacts.safe_paths); a link is a PlantedLinkError, found before anything is sent by
+`preflight_outputs`. An open run folder is locked (wisdomgate.artifacts.locks): one writer per folder.
+
+A run starts by removing what an earlier run left in its folder (`remove_previous_outputs`), so
+the folder holds exactly the files its manifest refers to; only names wisdomgate writes are
+removed, never a file someone else put there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from wisdomgate.artifacts.locks import LOCK_NAME, FolderBusyError, FolderLock
+from wisdomgate.artifacts.safe_paths import (
+    PlantedLinkError,
+    is_link_at,
+    link_error,
+    list_at,
+    open_out_dir,
+    open_subdir,
+    read_at,
+    require_support,
+    unlink_at,
+    write_at,
+)
+from wisdomgate.recipe.plan import PlannedRun
+
+__all__ = [
+    "FileRef",
+    "FolderBusyError",
+    "PlantedLinkError",
+    "RunFolder",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "image_extension",
+    "is_image_name",
+    "preflight_outputs",
+    "response_file_name",
+    "safe_name",
+]
+
+_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/jpg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "image/bmp": "bmp",
+    "image/tiff": "tiff",
+}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=,+@-]")
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{p}{i}" for p in ("COM", "LPT") for i in range(10)
+}
+_MAX_NAME = 120  # well under the 255-byte limit of common file systems, hash suffix included
+# Every name wisdomgate writes into a run folder (and nothing else): images (thought images
+# included), texts, kept responses, dry-run request bodies, the manifest, temporary files.
+_REQUEST_NAMES = re.compile(r"turn-[0-9]+\.request(?:\.preview)?\.json")
+_TEMP_NAMES = re.compile(r"\..+\.tmp")  # see safe_paths.write_at
+_IMAGE_NAMES = re.compile(r"turn-[0-9]+-(?:thought-)?[0-9]+\.[A-Za-z0-9_+-]+")  # image_extension
+_OUTPUT_NAMES = re.compile(
+    r"manifest\.json|turn-[0-9]+\.txt|turn-[0-9]+\.response\.json"
+    rf"|{_IMAGE_NAMES.pattern}|{_REQUEST_NAMES.pattern}|{_TEMP_NAMES.pattern}"
+)
+
+
+def safe_name(text: str) -> str:
+    """A deterministic file-system-safe folder name for a recipe name or run id.
+
+    Names that are already safe are kept as they are. Otherwise every unsafe character becomes
+    `_` and a short hash of the original is appended, so "aspect=16:9" and "aspect=16/9" never
+    share a folder. The real name is kept in the manifest.
+    """
+    cleaned = _UNSAFE.sub("_", text).strip(".")
+    changed = cleaned != text or not cleaned
+    if cleaned.split(".")[0].upper() in _WINDOWS_RESERVED:
+        changed = True
+    if len(cleaned) > _MAX_NAME:
+        cleaned, changed = cleaned[:_MAX_NAME], True
+    if not changed:
+        return cleaned
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return f"{cleaned or 'run'}-{digest}"
+
+
+def image_extension(mime_type: str) -> str:
+    """The file extension (no dot) for an image MIME type; the subtype for unknown ones."""
+    mime = mime_type.split(";")[0].strip().lower()
+    if mime in _EXTENSIONS:
+        return _EXTENSIONS[mime]
+    subtype = mime.rpartition("/")[2]
+    # no "." in an extension, so that every image name matches _OUTPUT_NAMES
+    return re.sub(r"[^A-Za-z0-9+-]", "_", subtype) or "bin"
+
+
+def is_image_name(name: str) -> bool:
+    """True for a name wisdomgate gives an image it writes (`turn-<N>-[thought-]<K>.<ext>`)."""
+    return _IMAGE_NAMES.fullmatch(name) is not None
+
+
+def response_file_name(turn: int) -> str:
+    """Where turn N's whole answer is kept (image data as file references)."""
+    return f"turn-{turn}.response.json"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write data to path so that readers see the old file or the whole new one, never a part.
+
+    For files the user names (--junit): the path is followed as given. Run folders use RunFolder.
+    """
+    require_support()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        write_at(dir_fd, path.name, data)
+    finally:
+        os.close(dir_fd)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """atomic_write_bytes for UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file written for (or read into) a run: where it is, its hash and its size."""
+
+    file: str  # relative to the run folder, "/" separators
+    sha256: str
+    bytes: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest form: {"file", "sha256", "bytes"}."""
+        return {"file": self.file, "sha256": self.sha256, "bytes": self.bytes}
+
+
+class RunFolder:
+    """The folder of one run, `OUT/<recipe>/<run>/`, and the files written into it.
+
+    `open()` (or `with`) creates and locks it; every read and write needs it open.
+    """
+
+    def __init__(self, out_dir: Path, recipe_name: str, run_id: str) -> None:
+        self.out_dir = out_dir
+        self.names = (safe_name(recipe_name), safe_name(run_id))
+        self.path = out_dir / self.names[0] / self.names[1]
+        self._fd: int | None = None
+        self._lock: FolderLock | None = None
+
+    def open(self) -> RunFolder:
+        """Create the folder from --out without following a link, and lock it.
+
+        PlantedLinkError for a link on the way; FolderBusyError (the folder untouched) when
+        another process holds the lock; OSError for the disk.
+        """
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path} is open already")
+        out_fd = open_out_dir(self.out_dir)
+        try:
+            fd = self._walk(out_fd, create=True)
+        finally:
+            os.close(out_fd)
+        try:
+            self._lock = FolderLock.acquire(fd, self.path)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def close(self) -> None:
+        """Release the lock and close the folder (idempotent)."""
+        lock, self._lock = self._lock, None
+        fd, self._fd = self._fd, None
+        try:
+            if lock is not None:
+                lock.release()
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def __enter__(self) -> RunFolder:
+        return self.open()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _dir(self) -> int:
+        if self._fd is None:
+            raise RuntimeError(f"{self.path} is not open: call RunFolder.open() first")
+        return self._fd
+
+    def _walk(self, out_fd: int, *, create: bool) -> int:
+        """An fd of this folder, reached from out_fd (not closed) one name at a time, never
+        through a link; FileNotFoundError when missing and not `create`."""
+        fd = out_fd
+        for depth, name in enumerate(self.names):
+            shown = self.out_dir.joinpath(*self.names[: depth + 1])
+            try:
+                child = open_subdir(fd, name, shown, create=create)
+            finally:
+                if fd != out_fd:
+                    os.close(fd)
+            fd = child
+        return fd
+
+    def check_links(self, out_fd: int) -> None:
+        """PlantedLinkError for a link on the way to this folder or under a name wisdomgate
+        writes in it (out_fd: --out, open); a folder that does not exist yet passes."""
+        try:
+            fd = self._walk(out_fd, create=False)
+        except FileNotFoundError:
+            return
+        try:
+            for name in sorted(list_at(fd)):
+                if (_OUTPUT_NAMES.fullmatch(name) or name == LOCK_NAME) and is_link_at(fd, name):
+                    raise link_error(fd, name, self.path / name)
+        finally:
+            os.close(fd)
+
+    def remove_partial_files(self) -> None:
+        """Delete temporary files a killed earlier run left behind (SIGKILL skips all cleanup)."""
+        fd = self._dir()
+        for name in list_at(fd):
+            if _TEMP_NAMES.fullmatch(name):
+                unlink_at(fd, name)  # a link is removed, never its target
+
+    def remove_previous_outputs(self, *, requests_only: bool = False) -> None:
+        """Delete the files an earlier run (or dry run) wrote here, and nothing else.
+
+        Only this folder's own entries whose names wisdomgate writes are removed: not
+        subfolders, not files with other names. requests_only: just dry-run request bodies.
+        A link under such a name is a PlantedLinkError (someone planted it since the preflight).
+        """
+        fd = self._dir()
+        names = _REQUEST_NAMES if requests_only else _OUTPUT_NAMES
+        for name in list_at(fd):
+            if not names.fullmatch(name):
+                continue
+            try:
+                mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISLNK(mode):
+                raise link_error(fd, name, self.path / name)
+            if not stat.S_ISDIR(mode):
+                unlink_at(fd, name)
+
+    def read(self, name: str) -> bytes:
+        """The bytes of the file `name` here, never through a link (PlantedLinkError)."""
+        return read_at(self._dir(), name, self.path / name)
+
+    def write(self, name: str, data: bytes) -> FileRef:
+        """Write one file atomically and return its reference; never through a link."""
+        fd = self._dir()
+        # Only for the message: the rename in write_at replaces a link, never follows it.
+        if is_link_at(fd, name):
+            raise link_error(fd, name, self.path / name)
+        write_at(fd, name, data)
+        return FileRef(name, hashlib.sha256(data).hexdigest(), len(data))
+
+    def write_image(self, turn: int, index: int, mime_type: str, data: bytes) -> FileRef:
+        """Write `turn-<N>-<index>.<ext>` (index 1-based)."""
+        return self.write(f"turn-{turn}-{index}.{image_extension(mime_type)}", data)
+
+    def write_thought_image(self, turn: int, index: int, mime_type: str, data: bytes) -> FileRef:
+        """Write an interim "thought" image as `turn-<N>-thought-<index>.<ext>`."""
+        return self.write(f"turn-{turn}-thought-{index}.{image_extension(mime_type)}", data)
+
+    def write_text(self, turn: int, text: str) -> FileRef:
+        """Write the answer's text as `turn-<N>.txt`."""
+        return self.write(f"turn-{turn}.txt", text.encode("utf-8"))
+
+    def write_request(self, turn: int, body: bytes, *, preview: bool = False) -> FileRef:
+        """Write a request body: `turn-<N>.request.json`, or `.request.preview.json`."""
+        suffix = "request.preview.json" if preview else "request.json"
+        return self.write(f"turn-{turn}.{suffix}", body)
+
+    def reference(self, path: Path) -> str:
+        """A path relative to this folder (for reference images that live elsewhere)."""
+        try:
+            return Path(os.path.relpath(path.resolve(), self.path.resolve())).as_posix()
+        except ValueError:  # another drive (Windows): no relative path exists
+            return path.resolve().as_posix()
+
+
+def preflight_outputs(plans: Iterable[PlannedRun], out_dir: Path) -> None:
+    """Before anything is sent: PlantedLinkError for the first symbolic link below out_dir where
+    a planned run would write (its recipe or run folder, a file name wisdomgate writes).
+
+    Only folders that exist are looked at; nothing is created, locked or changed.
+    """
+    if not out_dir.is_dir():
+        return  # nothing below it yet; created at run time
+    require_support()
+    out_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        seen: set[Path] = set()
+        for plan in plans:
+            folder = RunFolder(out_dir, plan.recipe_name, plan.run_id)
+            if folder.path not in seen:
+                seen.add(folder.path)
+                folder.check_links(out_fd)
+    finally:
+        os.close(out_fd)

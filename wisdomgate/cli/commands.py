@@ -1,0 +1,266 @@
+"""The commands behind `wisdomgate`: run, validate, schema, serve, and their exit codes.
+
+`run_command` parses the arguments, runs one command and maps every error to an exit code and
+one line on stderr (wisdomgate.cli lists the codes). No exception reaches the user as a
+traceback unless `--debug` is given, and no message shows the API key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+
+import httpx
+
+from wisdomgate.artifacts.folders import preflight_outputs
+from wisdomgate.artifacts.junit import write_junit
+from wisdomgate.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from wisdomgate.cli.arguments import build_parser
+from wisdomgate.cli.console import Reporter, terminal_text
+from wisdomgate.cli.preflight import check_base_url, check_out_dir, check_report_file, read_key
+from wisdomgate.errors import OutputError, RecipeErrors, ToolkitError, UsageError
+from wisdomgate.recipe.loader import load_plans, validate_paths
+from wisdomgate.recipe.plan import PlannedRun
+from wisdomgate.recipe.schema import render_schema
+from wisdomgate.run.dryrun import DryRunResult, dry_run
+from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
+from wisdomgate.run.runner import Runner, RunnerOptions, RunResult
+from wisdomgate_api import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_TIMEOUT,
+    AsyncClient,
+    Redactor,
+    RetryPolicy,
+    WisdomGateError,
+)
+
+__all__ = ["open_client", "run_command"]
+
+
+def open_client(
+    api_key: str, base_url: str | None, timeout: httpx.Timeout, retry: RetryPolicy
+) -> AsyncClient:
+    """The API client `run` uses (a function so that tests can wrap it)."""
+    return AsyncClient(
+        api_key=api_key, base_url=base_url, auth="header", timeout=timeout, retry=retry
+    )
+
+
+def _retry_policy(args: argparse.Namespace) -> RetryPolicy:
+    return dataclasses.replace(
+        RetryPolicy(),
+        max_attempts=args.max_attempts,
+        retry_lost_answers=args.retry_lost_answers,
+    )
+
+
+def _timeout(seconds: float | None) -> httpx.Timeout:
+    if seconds is None:
+        return DEFAULT_TIMEOUT
+    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_TIMEOUT.connect or seconds))
+
+
+def _requests_per_minute(args: argparse.Namespace) -> float | None:
+    """--rpm; unset means the default against the API and no limit on the simulator."""
+    if args.rpm is None:
+        return None if args.simulate else DEFAULT_REQUESTS_PER_MINUTE
+    return args.rpm or None
+
+
+def _load(args: argparse.Namespace) -> list[PlannedRun]:
+    return load_plans(
+        args.paths,
+        cli_vars=dict(args.var),
+        only=args.only,
+        allow_outside_root=args.allow_outside_root,
+    )
+
+
+@contextlib.contextmanager
+def _endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
+    """(key, base URL): the simulator's when --simulate, else from the environment."""
+    if args.simulate:
+        if args.base_url:
+            raise UsageError("--simulate and --base-url exclude each other")
+        from wisdomgate.simulator import (
+            SIMULATOR_KEY,
+            SimulatorConfig,
+            SimulatorError,
+            run_simulator,
+        )
+
+        try:
+            config = SimulatorConfig(faults=tuple(args.simulate_fault))
+        except SimulatorError as error:
+            raise UsageError(f"--simulate-fault: {error}") from None
+        with run_simulator(config) as base_url:
+            yield SIMULATOR_KEY, base_url
+        return
+    if args.simulate_fault:
+        raise UsageError("--simulate-fault needs --simulate")
+    key = read_key(args.api_key_env)
+    yield key, _base_url(args)
+
+
+def _base_url(args: argparse.Namespace) -> str | None:
+    if args.base_url:
+        return check_base_url(args.base_url, "--base-url")
+    from_env = os.environ.get(BASE_URL_ENV)
+    return (
+        check_base_url(from_env, f"the environment variable {BASE_URL_ENV}") if from_env else None
+    )
+
+
+async def _run_all(
+    plans: list[PlannedRun], args: argparse.Namespace, key: str, base_url: str | None
+) -> list[RunResult]:
+    redactor = Redactor(key)
+    reporter = Reporter(sys.stdout, redactor)
+    options = RunnerOptions(
+        out_dir=args.out,
+        concurrency=args.concurrency,
+        requests_per_minute=_requests_per_minute(args),
+        redactor=redactor,
+        resume=args.resume,
+    )
+    timeout = _timeout(args.timeout)
+    async with open_client(key, base_url, timeout, _retry_policy(args)) as client:
+        runner = Runner(client, options, on_result=reporter.run_finished)
+        results = await runner.run_all(plans)
+    reporter.summary(results, args.out)
+    if args.junit:
+        write_junit(args.junit, results, redactor)
+    return results
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    if args.junit and args.dry_run:
+        raise UsageError("--junit reports runs, and --dry-run runs nothing: use one or the other")
+    check_out_dir(args.out)
+    if args.junit:
+        check_report_file(args.junit, "--junit")
+    plans = _load(args)
+    if args.shard:
+        chosen = args.shard.select(plans)
+        print(args.shard.summary(len(chosen), len(plans)), flush=True)
+        plans = chosen
+    preflight_outputs(plans, args.out)
+    if args.dry_run:
+        written = dry_run(plans, args.out)
+        Reporter(sys.stdout).dry_run(written, args.out)
+        return EXIT_USAGE if _all_refused(written) else EXIT_OK
+    with _endpoint(args) as (key, base_url):
+        try:
+            results = asyncio.run(_run_all(plans, args, key, base_url))
+        except OutputError as error:  # a link planted after the checks: requests were sent
+            print(Redactor(key)(f"wisdomgate: error: {error}"), file=sys.stderr)
+            return EXIT_FAILED
+    if _all_refused(results):
+        print(
+            "wisdomgate: nothing ran: another process is writing every run folder", file=sys.stderr
+        )
+        return EXIT_USAGE
+    return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+
+
+def _all_refused(results: Sequence[RunResult] | Sequence[DryRunResult]) -> bool:
+    """True when there were runs and another process held every one of their folders."""
+    return bool(results) and all(result.refused for result in results)
+
+
+def _command_validate(args: argparse.Namespace) -> int:
+    report = validate_paths(
+        args.paths, cli_vars=dict(args.var), allow_outside_root=args.allow_outside_root
+    )
+    for file in report.files:
+        for problem in (*file.errors, *file.warnings):
+            print(problem, file=sys.stderr)
+        if file.ok:
+            runs = f"{file.runs} run{'' if file.runs == 1 else 's'}"
+            print(f"OK {file.path} ({file.name}, {runs}; {file.migration})")
+    for warning in report.general_warnings:
+        print(warning, file=sys.stderr)
+    problems = len(report.errors)
+    if problems:
+        print(f"{problems} problem(s) found, nothing was sent", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_USAGE
+
+
+def _command_serve(args: argparse.Namespace) -> int:
+    from wisdomgate.simulator import SimulatorError, config_from_args, serve
+
+    try:
+        config = config_from_args(args)
+    except SimulatorError as error:
+        raise UsageError(str(error)) from None
+    serve(args.host, args.port, config)
+    return EXIT_OK
+
+
+def _write_exactly(text: str) -> None:
+    """Print text as UTF-8 bytes, adding and translating no newline (`schema > file` must give
+    the committed file byte for byte)."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # stdout replaced by a text-only stream
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    binary.write(text.encode("utf-8"))
+    binary.flush()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _command_run(args)
+    if args.command == "validate":
+        return _command_validate(args)
+    if args.command == "schema":
+        _write_exactly(render_schema())
+        return EXIT_OK
+    return _command_serve(args)
+
+
+def run_command(argv: Sequence[str] | None = None) -> int:
+    """Parse argv, run the command, and turn every error into its exit code."""
+    args = build_parser().parse_args(argv)
+    redact = Redactor(os.environ.get(getattr(args, "api_key_env", None) or API_KEY_ENV))
+    try:
+        return _dispatch(args)
+    except RecipeErrors as errors:
+        for error in errors.errors:
+            print(redact(str(error)), file=sys.stderr)
+        print(f"{len(errors.errors)} problem(s) found, nothing was sent", file=sys.stderr)
+        return EXIT_USAGE
+    except ToolkitError as error:
+        return _fail(args, redact, EXIT_USAGE, f"wisdomgate: error: {error}")
+    except BrokenPipeError:
+        # The reader went away (`wisdomgate schema | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("wisdomgate: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as error:  # this machine's disk or files, met after the checks passed
+        return _fail(args, redact, EXIT_FAILED, f"wisdomgate: error: {error}")
+    except WisdomGateError as error:  # an API error outside any run
+        return _fail(args, redact, EXIT_FAILED, f"wisdomgate: API error: {error}")
+    except Exception as error:
+        message = f"wisdomgate: internal error: {type(error).__name__}: {error}"
+        if not args.debug:
+            message += " (run again with --debug to see where)"
+        return _fail(args, redact, EXIT_FAILED, message)
+
+
+def _fail(args: argparse.Namespace, redact: Redactor, code: int, message: str) -> int:
+    """Print the message (and with --debug the traceback), both redacted; return code."""
+    if args.debug:
+        print(redact(traceback.format_exc()), file=sys.stderr, end="")
+    print(terminal_text(redact(message)), file=sys.stderr)
+    return code
