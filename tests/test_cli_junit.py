@@ -10,9 +10,9 @@ import pytest
 from tests.test_cli_run import IMAGE_RECIPE, RECIPES, write_recipe
 from wisdomgate import cli
 from wisdomgate.artifacts.junit import junit_xml
-from wisdomgate.artifacts.manifest import RunRecord, TurnRecord
 from wisdomgate.recipe.loader import load_plans
 from wisdomgate.run.outcomes import OutcomeKind, TurnOutcome
+from wisdomgate.run.records import RunRecord, TurnRecord
 from wisdomgate.run.runner import RunResult
 from wisdomgate_api import Redactor
 

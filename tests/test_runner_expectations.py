@@ -7,9 +7,10 @@ from fractions import Fraction
 import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
+from wisdomgate.catalog import parse_ratio
 from wisdomgate.recipe.plan import Expectations
 from wisdomgate.run.answer import Answer
-from wisdomgate.run.expectations import ExpectationResult, check_expectations, parse_ratio
+from wisdomgate.run.expectations import ExpectationResult, check_expectations
 
 
 def only(results: list[ExpectationResult]) -> ExpectationResult:

@@ -9,7 +9,12 @@ import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import ScriptedClient, plan, run, turn
-from wisdomgate.artifacts.folders import PlantedLinkError, RunFolder, preflight_outputs
+from wisdomgate.artifacts.folders import (
+    OutputFolders,
+    PlantedLinkError,
+    RunFolder,
+    preflight_outputs,
+)
 from wisdomgate.errors import OutputError
 from wisdomgate.run.dryrun import dry_run
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
@@ -81,7 +86,7 @@ def test_a_dry_run_with_a_planted_link_writes_nothing_outside(tmp_path: Path) ->
     elsewhere, out = outside(tmp_path), tmp_path / "out"
     plant(out, "demo", elsewhere)
     with pytest.raises(PlantedLinkError):
-        dry_run([plan(tmp_path, turn(1, "a"))], out)
+        dry_run([plan(tmp_path, turn(1, "a"))], OutputFolders(out))
     assert untouched(elsewhere)
 
 

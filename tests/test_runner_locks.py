@@ -10,8 +10,9 @@ import pytest
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import ScriptedClient, plan, run, turn
 from wisdomgate.artifacts import locks
-from wisdomgate.artifacts.folders import RunFolder
-from wisdomgate.artifacts.locks import LOCK_NAME, FolderBusyError, FolderLock
+from wisdomgate.artifacts.folders import OutputFolders, RunFolder
+from wisdomgate.artifacts.locks import LOCK_NAME, FolderLock
+from wisdomgate.errors import FolderBusyError
 from wisdomgate.run.dryrun import dry_run
 from wisdomgate.run.outcomes import OutcomeKind
 
@@ -102,7 +103,7 @@ def test_a_dry_run_refuses_a_held_folder_and_writes_nothing(tmp_path: Path) -> N
     out = tmp_path / "out"
     before = snapshot(earlier_run(out))
     with RunFolder(out, "demo", "default"):
-        [result] = dry_run([plan(tmp_path, turn(1, "a"))], out)
+        [result] = dry_run([plan(tmp_path, turn(1, "a"))], OutputFolders(out))
     assert result.refused and result.requests == ()
     assert result.busy is not None and "another wisdomgate process" in result.busy
     assert snapshot(out / "demo" / "default") == before

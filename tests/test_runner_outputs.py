@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from wisdomgate.artifacts.folders import RunFolder, atomic_write_bytes, image_extension, safe_name
+from wisdomgate.artifacts.folders import RunFolder, atomic_write_bytes, safe_name
+from wisdomgate.run.store import image_extension, image_file_name
 
 
 def test_safe_name_keeps_names_that_are_already_safe() -> None:
@@ -38,7 +39,7 @@ def test_image_extension_comes_from_the_mime_type(mime: str, ext: str) -> None:
 
 def test_run_folder_names_images_by_turn_and_index(tmp_path: Path) -> None:
     with RunFolder(tmp_path, "recipe", "aspect=16:9") as folder:
-        ref = folder.write_image(2, 1, "image/jpeg", b"jpeg bytes")
+        ref = folder.write(image_file_name(2, 1, "image/jpeg"), b"jpeg bytes")
     assert ref.file == "turn-2-1.jpg"
     assert (folder.path / "turn-2-1.jpg").read_bytes() == b"jpeg bytes"
     assert folder.path.parent == tmp_path / "recipe"

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
+from wisdomgate.artifacts.folders import OutputFolders
 from wisdomgate.artifacts.manifest import expand_request
 from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.run.runner import FolderClashError, Runner, RunnerOptions, RunResult
@@ -66,7 +67,9 @@ def plan(
 def run(
     client: ScriptedClient, plans: list[PlannedRun], out: Path, **options: Any
 ) -> list[RunResult]:
-    runner = Runner(client, RunnerOptions(out_dir=out, requests_per_minute=None, **options))
+    runner = Runner(
+        client, RunnerOptions(requests_per_minute=None, **options), stores=OutputFolders(out)
+    )
     return asyncio.run(runner.run_all(plans))
 
 
@@ -244,7 +247,7 @@ def test_runs_proceed_concurrently_up_to_the_limit(
             return make_response(images=[make_png()])
 
     plans = [plan(tmp_path, turn(1, "a"), run_id=f"cell-{i}") for i in range(5)]
-    runner = Runner(GatedClient(), RunnerOptions(tmp_path / "out", 2, None))
+    runner = Runner(GatedClient(), RunnerOptions(2, None), stores=OutputFolders(tmp_path / "out"))
     results = asyncio.run(asyncio.wait_for(runner.run_all(plans), timeout=30))
     assert all(result.passed for result in results)
     assert peak == 2

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from wisdomgate.artifacts.folders import OutputFolders
 from wisdomgate.recipe.plan import Expectations, PlannedRun, PlannedTurn
 from wisdomgate.run.outcomes import OutcomeKind
 from wisdomgate.run.runner import Runner, RunnerOptions, RunResult
@@ -67,7 +68,9 @@ def run_on_simulator(
             retry=RetryPolicy(max_attempts=1),
             event_hooks=hooks,
         ) as client:
-            runner = Runner(client, RunnerOptions(out_dir=out, requests_per_minute=None))
+            runner = Runner(
+                client, RunnerOptions(requests_per_minute=None), stores=OutputFolders(out)
+            )
             [result] = await runner.run_all([plan])
             return result
 

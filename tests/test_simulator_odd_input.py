@@ -6,10 +6,12 @@ The app runs in-process (starlette's TestClient re-raises any server error, so a
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -323,3 +325,16 @@ def test_page_size_must_be_an_int32(client: TestClient, size: str) -> None:
 def test_method_a_path_lacks_is_not_found(client: TestClient, method: str) -> None:
     error = _error(client.request(method, URL), 404)
     assert (error["status"], error["message"]) == ("NOT_FOUND", "Method not found.")
+
+
+@pytest.mark.parametrize("length", [b"\xb2", b"\xd9\xa1", b"-1", b"12abc"])
+def test_a_content_length_that_is_not_ascii_digits_is_not_a_server_error(length: bytes) -> None:
+    # header bytes read as Latin-1: b"\xb2" is "²", whose isdigit() is true while int() raises
+    # (found by the property test). ASGITransport raises what the app raises, as the test needs.
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://simulator") as http:
+            headers = [(b"x-goog-api-key", SIMULATOR_KEY.encode()), (b"content-length", length)]
+            return await http.send(http.build_request("GET", "/v1beta/models", headers=headers))
+
+    assert asyncio.run(send()).status_code < 500

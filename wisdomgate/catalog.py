@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal, cast
@@ -19,6 +21,7 @@ from typing import Any, Literal, cast
 from wisdomgate.errors import ToolkitError
 
 __all__ = [
+    "ASPECT_TOLERANCE",
     "Catalog",
     "CatalogError",
     "ModelInfo",
@@ -26,9 +29,27 @@ __all__ = [
     "UnsupportedImageOptionError",
     "load_catalog",
     "parse_catalog",
+    "parse_ratio",
 ]
 
 DEFAULT_ASPECT_RATIO = "1:1"
+ASPECT_TOLERANCE = 0.01  # the recipe contract: every image within 1% of the expected ratio
+_RATIO = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*")
+
+
+def parse_ratio(text: str) -> Fraction | None:
+    """`16:9` -> Fraction(16, 9), `1.5:1` -> Fraction(3, 2); None unless W:H with W, H > 0.
+
+    The one parser of aspect ratios: validation accepts exactly what the check can judge.
+    """
+    match = _RATIO.fullmatch(text)
+    if match is None:
+        return None
+    # Fraction(str) is exact for decimals ("9.5" is 19/2); float would round.
+    width, height = Fraction(match[1]), Fraction(match[2])
+    if not width or not height:
+        return None
+    return width / height
 
 
 class CatalogError(ToolkitError):

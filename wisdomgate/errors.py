@@ -19,6 +19,7 @@ from typing import Literal
 
 __all__ = [
     "FieldPath",
+    "FolderBusyError",
     "Issue",
     "OutputError",
     "RecipeError",
@@ -46,6 +47,19 @@ class UsageError(ToolkitError):
 
 class OutputError(ToolkitError):
     """The output folder cannot be written safely (a symlink inside it, a folder in use)."""
+
+
+class FolderBusyError(OutputError):
+    """Another wisdomgate process is writing this run folder."""
+
+    def __init__(self, folder: Path, pid: int | None) -> None:
+        self.folder = folder
+        self.pid = pid
+        who = f" (pid {pid})" if pid is not None else ""
+        super().__init__(
+            f"{folder} is being written by another wisdomgate process{who};"
+            " wait for it, or use another --out"
+        )
 
 
 def has_surrogates(text: str) -> bool:

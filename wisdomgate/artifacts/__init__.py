@@ -1,1 +1,18 @@
-"""artifacts"""
+"""What a run leaves behind: run folders (safe, locked, atomic), manifests read back, JUnit.
+
+`OutputFolders` implements wisdomgate.run.store.RunStores for the runner. What the other stages
+may use is exported here.
+"""
+
+from wisdomgate.artifacts.folders import OutputFolders, PlantedLinkError, RunFolder
+from wisdomgate.artifacts.junit import junit_xml, write_junit
+from wisdomgate.artifacts.manifest import expand_request
+
+__all__ = [
+    "OutputFolders",
+    "PlantedLinkError",
+    "RunFolder",
+    "expand_request",
+    "junit_xml",
+    "write_junit",
+]

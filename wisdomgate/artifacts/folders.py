@@ -26,12 +26,10 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
-from wisdomgate.artifacts.locks import LOCK_NAME, FolderBusyError, FolderLock
+from wisdomgate.artifacts.locks import LOCK_NAME, FolderLock
 from wisdomgate.artifacts.safe_paths import (
     PlantedLinkError,
     is_link_at,
@@ -44,33 +42,19 @@ from wisdomgate.artifacts.safe_paths import (
     unlink_at,
     write_at,
 )
-from wisdomgate.recipe.plan import PlannedRun
+from wisdomgate.recipe import PlannedRun
+from wisdomgate.run import IMAGE_NAMES, FileRef
 
 __all__ = [
-    "FileRef",
-    "FolderBusyError",
+    "OutputFolders",
     "PlantedLinkError",
     "RunFolder",
     "atomic_write_bytes",
     "atomic_write_text",
-    "image_extension",
-    "is_image_name",
     "preflight_outputs",
-    "response_file_name",
     "safe_name",
 ]
 
-_EXTENSIONS = {
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/jpg": "jpg",
-    "image/webp": "webp",
-    "image/gif": "gif",
-    "image/heic": "heic",
-    "image/heif": "heif",
-    "image/bmp": "bmp",
-    "image/tiff": "tiff",
-}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,+@-]")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
     f"{p}{i}" for p in ("COM", "LPT") for i in range(10)
@@ -80,10 +64,9 @@ _MAX_NAME = 120  # well under the 255-byte limit of common file systems, hash su
 # included), texts, kept responses, dry-run request bodies, the manifest, temporary files.
 _REQUEST_NAMES = re.compile(r"turn-[0-9]+\.request(?:\.preview)?\.json")
 _TEMP_NAMES = re.compile(r"\..+\.tmp")  # see safe_paths.write_at
-_IMAGE_NAMES = re.compile(r"turn-[0-9]+-(?:thought-)?[0-9]+\.[A-Za-z0-9_+-]+")  # image_extension
 _OUTPUT_NAMES = re.compile(
     r"manifest\.json|turn-[0-9]+\.txt|turn-[0-9]+\.response\.json"
-    rf"|{_IMAGE_NAMES.pattern}|{_REQUEST_NAMES.pattern}|{_TEMP_NAMES.pattern}"
+    rf"|{IMAGE_NAMES.pattern}|{_REQUEST_NAMES.pattern}|{_TEMP_NAMES.pattern}"
 )
 
 
@@ -106,26 +89,6 @@ def safe_name(text: str) -> str:
     return f"{cleaned or 'run'}-{digest}"
 
 
-def image_extension(mime_type: str) -> str:
-    """The file extension (no dot) for an image MIME type; the subtype for unknown ones."""
-    mime = mime_type.split(";")[0].strip().lower()
-    if mime in _EXTENSIONS:
-        return _EXTENSIONS[mime]
-    subtype = mime.rpartition("/")[2]
-    # no "." in an extension, so that every image name matches _OUTPUT_NAMES
-    return re.sub(r"[^A-Za-z0-9+-]", "_", subtype) or "bin"
-
-
-def is_image_name(name: str) -> bool:
-    """True for a name wisdomgate gives an image it writes (`turn-<N>-[thought-]<K>.<ext>`)."""
-    return _IMAGE_NAMES.fullmatch(name) is not None
-
-
-def response_file_name(turn: int) -> str:
-    """Where turn N's whole answer is kept (image data as file references)."""
-    return f"turn-{turn}.response.json"
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write data to path so that readers see the old file or the whole new one, never a part.
 
@@ -143,19 +106,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """atomic_write_bytes for UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-@dataclass(frozen=True)
-class FileRef:
-    """A file written for (or read into) a run: where it is, its hash and its size."""
-
-    file: str  # relative to the run folder, "/" separators
-    sha256: str
-    bytes: int
-
-    def to_json(self) -> dict[str, Any]:
-        """The manifest form: {"file", "sha256", "bytes"}."""
-        return {"file": self.file, "sha256": self.sha256, "bytes": self.bytes}
 
 
 class RunFolder:
@@ -288,23 +238,6 @@ class RunFolder:
         write_at(fd, name, data)
         return FileRef(name, hashlib.sha256(data).hexdigest(), len(data))
 
-    def write_image(self, turn: int, index: int, mime_type: str, data: bytes) -> FileRef:
-        """Write `turn-<N>-<index>.<ext>` (index 1-based)."""
-        return self.write(f"turn-{turn}-{index}.{image_extension(mime_type)}", data)
-
-    def write_thought_image(self, turn: int, index: int, mime_type: str, data: bytes) -> FileRef:
-        """Write an interim "thought" image as `turn-<N>-thought-<index>.<ext>`."""
-        return self.write(f"turn-{turn}-thought-{index}.{image_extension(mime_type)}", data)
-
-    def write_text(self, turn: int, text: str) -> FileRef:
-        """Write the answer's text as `turn-<N>.txt`."""
-        return self.write(f"turn-{turn}.txt", text.encode("utf-8"))
-
-    def write_request(self, turn: int, body: bytes, *, preview: bool = False) -> FileRef:
-        """Write a request body: `turn-<N>.request.json`, or `.request.preview.json`."""
-        suffix = "request.preview.json" if preview else "request.json"
-        return self.write(f"turn-{turn}.{suffix}", body)
-
     def reference(self, path: Path) -> str:
         """A path relative to this folder (for reference images that live elsewhere)."""
         try:
@@ -332,3 +265,27 @@ def preflight_outputs(plans: Iterable[PlannedRun], out_dir: Path) -> None:
                 folder.check_links(out_fd)
     finally:
         os.close(out_fd)
+
+
+class OutputFolders:
+    """The run folders below one --out (wisdomgate.run.store.RunStores for the runner)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self._out_dir = out_dir
+
+    @property
+    def out_dir(self) -> Path:
+        """The folder given as --out."""
+        return self._out_dir
+
+    def path_of(self, plan: PlannedRun) -> Path:
+        """`OUT/<recipe>/<run>/`, with file-system-safe names."""
+        return RunFolder(self._out_dir, plan.recipe_name, plan.run_id).path
+
+    def check(self, plans: Iterable[PlannedRun]) -> None:
+        """PlantedLinkError for a symbolic link where the runs would write (preflight_outputs)."""
+        preflight_outputs(plans, self._out_dir)
+
+    def open(self, plan: PlannedRun) -> RunFolder:
+        """The run's folder, opened and locked (FolderBusyError when another process holds it)."""
+        return RunFolder(self._out_dir, plan.recipe_name, plan.run_id).open()

@@ -14,9 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from wisdomgate.artifacts.folders import atomic_write_bytes
-from wisdomgate.artifacts.manifest import TurnRecord
-from wisdomgate.run.outcomes import OutcomeKind
-from wisdomgate.run.runner import RunResult
+from wisdomgate.run import OutcomeKind, RunResult, TurnRecord
 
 __all__ = ["ERROR_KINDS", "junit_xml", "write_junit"]
 

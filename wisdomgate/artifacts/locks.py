@@ -18,26 +18,13 @@ import os
 from pathlib import Path
 
 from wisdomgate.artifacts.safe_paths import UnsupportedPlatformError, is_link_at, link_error
-from wisdomgate.errors import OutputError
+from wisdomgate.errors import FolderBusyError
 
 __all__ = ["LOCK_NAME", "FolderBusyError", "FolderLock"]
 
 LOCK_NAME = ".wisdomgate.lock"
 _ATTEMPTS = 10  # each retry means another run just finished with this folder
 _LOCK_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-class FolderBusyError(OutputError):
-    """Another wisdomgate process is writing this run folder."""
-
-    def __init__(self, folder: Path, pid: int | None) -> None:
-        self.folder = folder
-        self.pid = pid
-        who = f" (pid {pid})" if pid is not None else ""
-        super().__init__(
-            f"{folder} is being written by another wisdomgate process{who};"
-            " wait for it, or use another --out"
-        )
 
 
 class FolderLock:

@@ -7,9 +7,7 @@ import math
 from pathlib import Path
 
 from wisdomgate import __version__
-from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
-from wisdomgate.run.runner import DEFAULT_CONCURRENCY
-from wisdomgate.run.shard import Shard
+from wisdomgate.run import DEFAULT_CONCURRENCY, DEFAULT_REQUESTS_PER_MINUTE, Shard
 from wisdomgate_api import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT, RetryPolicy
 
 __all__ = ["build_parser"]

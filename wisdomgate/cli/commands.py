@@ -18,19 +18,21 @@ from collections.abc import Iterator, Sequence
 
 import httpx
 
-from wisdomgate.artifacts.folders import preflight_outputs
-from wisdomgate.artifacts.junit import write_junit
+from wisdomgate.artifacts import OutputFolders, write_junit
 from wisdomgate.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from wisdomgate.cli.arguments import build_parser
 from wisdomgate.cli.console import Reporter, terminal_text
 from wisdomgate.cli.preflight import check_base_url, check_out_dir, check_report_file, read_key
 from wisdomgate.errors import OutputError, RecipeErrors, ToolkitError, UsageError
-from wisdomgate.recipe.loader import load_plans, validate_paths
-from wisdomgate.recipe.plan import PlannedRun
-from wisdomgate.recipe.schema import render_schema
-from wisdomgate.run.dryrun import DryRunResult, dry_run
-from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
-from wisdomgate.run.runner import Runner, RunnerOptions, RunResult
+from wisdomgate.recipe import PlannedRun, load_plans, render_schema, validate_paths
+from wisdomgate.run import (
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DryRunResult,
+    Runner,
+    RunnerOptions,
+    RunResult,
+    dry_run,
+)
 from wisdomgate_api import (
     API_KEY_ENV,
     BASE_URL_ENV,
@@ -124,7 +126,6 @@ async def _run_all(
     redactor = Redactor(key)
     reporter = Reporter(sys.stdout, redactor)
     options = RunnerOptions(
-        out_dir=args.out,
         concurrency=args.concurrency,
         requests_per_minute=_requests_per_minute(args),
         redactor=redactor,
@@ -132,7 +133,9 @@ async def _run_all(
     )
     timeout = _timeout(args.timeout)
     async with open_client(key, base_url, timeout, _retry_policy(args)) as client:
-        runner = Runner(client, options, on_result=reporter.run_finished)
+        runner = Runner(
+            client, options, stores=OutputFolders(args.out), on_result=reporter.run_finished
+        )
         results = await runner.run_all(plans)
     reporter.summary(results, args.out)
     if args.junit:
@@ -151,9 +154,9 @@ def _command_run(args: argparse.Namespace) -> int:
         chosen = args.shard.select(plans)
         print(args.shard.summary(len(chosen), len(plans)), flush=True)
         plans = chosen
-    preflight_outputs(plans, args.out)
+    OutputFolders(args.out).check(plans)
     if args.dry_run:
-        written = dry_run(plans, args.out)
+        written = dry_run(plans, OutputFolders(args.out))
         Reporter(sys.stdout).dry_run(written, args.out)
         return EXIT_USAGE if _all_refused(written) else EXIT_OK
     with _endpoint(args) as (key, base_url):

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from wisdomgate.errors import printable
-from wisdomgate.run.dryrun import DryRunResult
-from wisdomgate.run.runner import RunResult
+from wisdomgate.run import DryRunResult, RunResult
 from wisdomgate_api import Redactor
 
 __all__ = ["Reporter", "terminal_text"]

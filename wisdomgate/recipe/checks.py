@@ -12,12 +12,17 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from wisdomgate.catalog import ModelInfo, UnsupportedImageOptionError, load_catalog
+from wisdomgate.catalog import (
+    ASPECT_TOLERANCE,
+    ModelInfo,
+    UnsupportedImageOptionError,
+    load_catalog,
+    parse_ratio,
+)
 from wisdomgate.errors import FieldPath, Issue
 from wisdomgate.recipe.api_fields import enum_values
 from wisdomgate.recipe.issues import did_you_mean, suggestion
 from wisdomgate.recipe.plan import Expectations
-from wisdomgate.run.expectations import ASPECT_TOLERANCE, parse_ratio
 from wisdomgate_api.models import FinishReason, GenerationConfig, ResponseModality
 
 __all__ = [

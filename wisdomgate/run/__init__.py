@@ -1,1 +1,38 @@
-"""run"""
+"""Running planned recipes: conversations, answers, expectations, outcomes, resume, dry runs.
+
+The runner writes through the RunStores protocol (store.py), which wisdomgate.artifacts
+implements: this stage never imports the artifacts stage. What the other stages may use is
+exported here.
+"""
+
+from wisdomgate.run.dryrun import DryRunRequest, DryRunResult, dry_run
+from wisdomgate.run.outcomes import OutcomeKind, TurnOutcome
+from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
+from wisdomgate.run.records import RunRecord, TurnRecord
+from wisdomgate.run.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
+from wisdomgate.run.shard import Shard
+from wisdomgate.run.store import IMAGE_NAMES, MANIFEST_NAME, FileRef, RunStore, RunStores
+from wisdomgate.run.wire import iter_objects, map_objects
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_REQUESTS_PER_MINUTE",
+    "IMAGE_NAMES",
+    "MANIFEST_NAME",
+    "DryRunRequest",
+    "DryRunResult",
+    "FileRef",
+    "OutcomeKind",
+    "RunRecord",
+    "RunResult",
+    "RunStore",
+    "RunStores",
+    "Runner",
+    "RunnerOptions",
+    "Shard",
+    "TurnOutcome",
+    "TurnRecord",
+    "dry_run",
+    "iter_objects",
+    "map_objects",
+]

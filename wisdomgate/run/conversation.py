@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 
 from wisdomgate.errors import ToolkitError
-from wisdomgate.recipe.plan import ImageInput, PlannedRun, PlannedTurn
+from wisdomgate.recipe import ImageInput, PlannedRun, PlannedTurn
 from wisdomgate_api import Base64Data
 from wisdomgate_api.models import Blob, Content, GenerateContentRequest, Part
 

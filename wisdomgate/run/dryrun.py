@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wisdomgate.artifacts.folders import FileRef, FolderBusyError, RunFolder, preflight_outputs
-from wisdomgate.recipe.plan import PlannedRun
+from wisdomgate.errors import FolderBusyError
+from wisdomgate.recipe import PlannedRun
 from wisdomgate.run.conversation import Conversation, dry_run_placeholder
+from wisdomgate.run.store import FileRef, RunStore, RunStores, request_file_name
 from wisdomgate_api import encode_body
 
 __all__ = ["DryRunRequest", "DryRunResult", "dry_run"]
@@ -51,28 +52,27 @@ class DryRunResult:
         return self.busy is not None
 
 
-def dry_run(plans: Sequence[PlannedRun], out_dir: Path) -> list[DryRunResult]:
-    """Write every run's request bodies under out_dir; nothing is sent.
+def dry_run(plans: Sequence[PlannedRun], stores: RunStores) -> list[DryRunResult]:
+    """Write every run's request bodies into its folder; nothing is sent.
 
-    PlantedLinkError (before anything is written) for a symbolic link planted below out_dir.
+    stores.check's OutputError (before anything is written), e.g. for a planted symbolic link.
     """
-    preflight_outputs(plans, out_dir)
-    return [_dry_run_one(plan, out_dir) for plan in plans]
+    stores.check(plans)
+    return [_dry_run_one(plan, stores) for plan in plans]
 
 
-def _dry_run_one(plan: PlannedRun, out_dir: Path) -> DryRunResult:
-    folder = RunFolder(out_dir, plan.recipe_name, plan.run_id)
+def _dry_run_one(plan: PlannedRun, stores: RunStores) -> DryRunResult:
     try:
-        folder.open()
+        folder = stores.open(plan)
     except FolderBusyError as busy:
-        return DryRunResult(plan, folder.path, (), busy=str(busy))
+        return DryRunResult(plan, stores.path_of(plan), (), busy=str(busy))
     try:
         return _write_requests(plan, folder)
     finally:
         folder.close()
 
 
-def _write_requests(plan: PlannedRun, folder: RunFolder) -> DryRunResult:
+def _write_requests(plan: PlannedRun, folder: RunStore) -> DryRunResult:
     folder.remove_partial_files()
     folder.remove_previous_outputs(requests_only=True)
     conversation = Conversation(plan)
@@ -80,7 +80,8 @@ def _write_requests(plan: PlannedRun, folder: RunFolder) -> DryRunResult:
     for turn in plan.turns:
         request, user = conversation.request_for(turn)
         preview = turn.number > 1
-        ref = folder.write_request(turn.number, encode_body(request), preview=preview)
+        name = request_file_name(turn.number, preview=preview)
+        ref = folder.write(name, encode_body(request))
         written.append(DryRunRequest(turn.number, ref, preview))
         conversation.record(user, dry_run_placeholder(turn.number))
     return DryRunResult(plan, folder.path, tuple(written))

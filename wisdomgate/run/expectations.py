@@ -8,28 +8,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from wisdomgate.recipe.plan import Expectations
+from wisdomgate.catalog import ASPECT_TOLERANCE, parse_ratio
+from wisdomgate.recipe import Expectations
 from wisdomgate.run.answer import Answer, OutputImage
 
-__all__ = ["ASPECT_TOLERANCE", "ExpectationResult", "check_expectations", "parse_ratio"]
-
-ASPECT_TOLERANCE = 0.01  # the contract: every image within 1% of the expected ratio
-_RATIO = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*")
-
-
-def parse_ratio(text: str) -> Fraction | None:
-    """`16:9` -> Fraction(16, 9), `1.5:1` -> Fraction(3, 2); None unless W:H with W, H > 0.
-
-    The one parser of aspect ratios: validation accepts exactly what the check can judge.
-    """
-    match = _RATIO.fullmatch(text)
-    if match is None:
-        return None
-    # Fraction(str) is exact for decimals ("9.5" is 19/2); float would round.
-    width, height = Fraction(match[1]), Fraction(match[2])
-    if not width or not height:
-        return None
-    return width / height
+__all__ = ["ExpectationResult", "check_expectations"]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ A turn whose answer was lost after the server accepted it (`answer_lost`: it may
 billed) is sent again too, knowingly: `load_lost_answers` finds those turns so that the new
 manifest records the re-send (`resent_lost_answer`) and the summary says it.
 
-Everything is read through the open, locked RunFolder: never through a symbolic link, and each
+Everything is read through the open, locked RunStore: never through a symbolic link, and each
 image is read once, so the bytes checked against the sha256 are the bytes reused.
 """
 
@@ -23,8 +23,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from wisdomgate.artifacts.folders import RunFolder, is_image_name, response_file_name
-from wisdomgate.artifacts.manifest import iter_objects, map_objects
+from wisdomgate.run.store import RunStore, is_image_name, response_file_name
+from wisdomgate.run.wire import iter_objects, map_objects
 
 __all__ = ["PaidAnswer", "load_lost_answers", "load_paid_answers", "response_file_name"]
 
@@ -38,7 +38,7 @@ class PaidAnswer:
     response: dict[str, Any]  # wire JSON, inline data restored
 
 
-def _manifest_turns(folder: RunFolder) -> list[Any]:
+def _manifest_turns(folder: RunStore) -> list[Any]:
     try:
         manifest = json.loads(folder.read("manifest.json"))
     except (OSError, ValueError):
@@ -47,7 +47,7 @@ def _manifest_turns(folder: RunFolder) -> list[Any]:
     return turns if isinstance(turns, list) else []
 
 
-def load_lost_answers(folder: RunFolder) -> dict[int, str]:
+def load_lost_answers(folder: RunStore) -> dict[int, str]:
     """Turns of an earlier run whose answer was lost: turn number -> its request's sha256."""
     lost: dict[int, str] = {}
     for turn in _manifest_turns(folder):
@@ -59,7 +59,7 @@ def load_lost_answers(folder: RunFolder) -> dict[int, str]:
     return lost
 
 
-def load_paid_answers(folder: RunFolder) -> dict[int, PaidAnswer]:
+def load_paid_answers(folder: RunStore) -> dict[int, PaidAnswer]:
     """The answers in the (open) folder that can be reused, by turn number (maybe none)."""
     found: dict[int, PaidAnswer] = {}
     for turn in _manifest_turns(folder):
@@ -69,7 +69,7 @@ def load_paid_answers(folder: RunFolder) -> dict[int, PaidAnswer]:
     return found
 
 
-def _paid_answer(folder: RunFolder, turn: Any) -> PaidAnswer | None:
+def _paid_answer(folder: RunStore, turn: Any) -> PaidAnswer | None:
     if not isinstance(turn, dict):
         return None
     number, digest = turn.get("number"), turn.get("request_sha256")
@@ -87,7 +87,7 @@ def _paid_answer(folder: RunFolder, turn: Any) -> PaidAnswer | None:
     return PaidAnswer(number, digest, _restore(stored["response"], images))
 
 
-def _intact_images(folder: RunFolder, wire: Any) -> dict[str, bytes] | None:
+def _intact_images(folder: RunStore, wire: Any) -> dict[str, bytes] | None:
     """The bytes of every file wire refers to, by name; None when one is gone or changed."""
     found: dict[str, bytes] = {}
     for obj in iter_objects(wire):
@@ -101,7 +101,7 @@ def _intact_images(folder: RunFolder, wire: Any) -> dict[str, bytes] | None:
     return found
 
 
-def _intact(folder: RunFolder, ref: dict[str, Any]) -> bytes | None:
+def _intact(folder: RunStore, ref: dict[str, Any]) -> bytes | None:
     # Answer images are files of the run folder itself; any other reference is refused so that
     # a tampered file can never make a resumed run send some other file's bytes to the API.
     name = ref.get("file")

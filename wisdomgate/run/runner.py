@@ -16,9 +16,11 @@ with its manifest finished, and the others go on. A local OSError is different: 
 (full, read-only, a file where a folder should be), which every other run would hit as well, so
 it stops them all and reaches the caller as itself.
 
-Each run holds its folder's lock (wisdomgate.artifacts.locks) from before it reads the folder until its
-manifest is final; a run whose folder another process holds is refused (`folder_busy`) without
-touching it. A symbolic link planted below --out is an OutputError, raised like a local OSError.
+The runner writes through a RunStores (wisdomgate.run.store; the CLI gives it
+wisdomgate.artifacts.folders.OutputFolders). Each run holds its folder, locked, from before it
+reads the folder until its manifest is final; a run whose folder another process holds is refused
+(`folder_busy`) without touching it. An OutputError (a symbolic link planted below --out) is
+raised like a local OSError.
 """
 
 from __future__ import annotations
@@ -33,23 +35,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from wisdomgate.artifacts.folders import (
-    FileRef,
-    FolderBusyError,
-    RunFolder,
-    preflight_outputs,
-    response_file_name,
-)
-from wisdomgate.artifacts.manifest import (
-    RunRecord,
-    TurnRecord,
-    compact_request,
-    response_metadata,
-    strip_inline_data,
-)
 from wisdomgate.catalog import load_catalog
-from wisdomgate.errors import OutputError, ToolkitError, UsageError
-from wisdomgate.recipe.plan import PlannedRun, PlannedTurn
+from wisdomgate.errors import FolderBusyError, OutputError, ToolkitError, UsageError
+from wisdomgate.recipe import PlannedRun, PlannedTurn
 from wisdomgate.run.answer import Answer
 from wisdomgate.run.conversation import Conversation
 from wisdomgate.run.expectations import check_expectations
@@ -64,7 +52,18 @@ from wisdomgate.run.outcomes import (
     undecodable_images,
 )
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
+from wisdomgate.run.records import RunRecord, TurnRecord
 from wisdomgate.run.resume import PaidAnswer, load_lost_answers, load_paid_answers
+from wisdomgate.run.store import (
+    MANIFEST_NAME,
+    FileRef,
+    RunStore,
+    RunStores,
+    image_file_name,
+    response_file_name,
+    text_file_name,
+)
+from wisdomgate.run.wire import compact_request, response_metadata, strip_inline_data
 from wisdomgate_api import Redactor, WisdomGateError, encode_body
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
@@ -97,13 +96,12 @@ class FolderClashError(UsageError):
 
 @dataclass(frozen=True)
 class RunnerOptions:
-    """How to run: where to write, how many runs at once, how fast per model."""
+    """How to run: how many runs at once, how fast per model, what to mask, whether to resume."""
 
-    out_dir: Path
     concurrency: int = DEFAULT_CONCURRENCY
     requests_per_minute: float | None = DEFAULT_REQUESTS_PER_MINUTE  # None: no limit
     redactor: Redactor = field(default_factory=Redactor)
-    resume: bool = False  # reuse answers already in out_dir for unchanged requests
+    resume: bool = False  # reuse answers already in the run folders for unchanged requests
 
 
 @dataclass(frozen=True)
@@ -138,11 +136,11 @@ class RunResult:
         )
 
 
-def check_folders(plans: Sequence[PlannedRun], out_dir: Path) -> None:
+def check_folders(plans: Sequence[PlannedRun], stores: RunStores) -> None:
     """FolderClashError when two runs map to one folder (e.g. two recipes with the same name)."""
     seen: dict[Path, PlannedRun] = {}
     for plan in plans:
-        folder = RunFolder(out_dir, plan.recipe_name, plan.run_id).path
+        folder = stores.path_of(plan)
         other = seen.setdefault(folder, plan)
         if other is not plan:
             raise FolderClashError(
@@ -167,18 +165,20 @@ class Runner:
         client: GenerateContentClient,
         options: RunnerOptions,
         *,
+        stores: RunStores,
         on_result: Callable[[RunResult], None] | None = None,
     ) -> None:
         self.client = client
         self.options = options
+        self.stores = stores
         self.limiter = RateLimiter(options.requests_per_minute)
         self.on_result = on_result
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
 
     async def run_all(self, plans: Sequence[PlannedRun]) -> list[RunResult]:
         """Run every plan (up to `concurrency` at a time); results in the plans' order."""
-        check_folders(plans, self.options.out_dir)
-        preflight_outputs(plans, self.options.out_dir)  # a planted link: nothing is sent
+        check_folders(plans, self.stores)
+        self.stores.check(plans)  # a planted link: nothing is sent
         try:
             async with asyncio.TaskGroup() as group:
                 tasks = [group.create_task(self._run_in_slot(plan)) for plan in plans]
@@ -202,18 +202,17 @@ class Runner:
         OutputError (a link planted in --out) is raised. A run whose folder another process
         holds is refused (`folder_busy`), its folder untouched.
         """
-        folder = RunFolder(self.options.out_dir, plan.recipe_name, plan.run_id)
         try:
-            folder.open()  # locked until the manifest is final
+            folder = self.stores.open(plan)  # locked until the manifest is final
         except FolderBusyError as busy:
-            return _refused(plan, folder, self.options.out_dir, busy)
+            return _refused(plan, self.stores, busy)
         try:
             return await self._run_open(plan, folder)
         finally:
             folder.close()
 
-    async def _run_open(self, plan: PlannedRun, folder: RunFolder) -> RunResult:
-        relative = folder.path.relative_to(self.options.out_dir).as_posix()
+    async def _run_open(self, plan: PlannedRun, folder: RunStore) -> RunResult:
+        relative = folder.path.relative_to(self.stores.out_dir).as_posix()
         record = RunRecord(plan, relative, [TurnRecord(t.number) for t in plan.turns], _now())
         state = _RunState(plan, folder, record, self.options.redactor)
         started = time.monotonic()
@@ -283,7 +282,7 @@ class _RunState:
     """One run's mutable state: conversation, file references, manifest record."""
 
     def __init__(
-        self, plan: PlannedRun, folder: RunFolder, record: RunRecord, redactor: Redactor
+        self, plan: PlannedRun, folder: RunStore, record: RunRecord, redactor: Redactor
     ) -> None:
         self.plan = plan
         self.folder = folder
@@ -342,15 +341,17 @@ class _RunState:
         for image in answer.images:
             if image.thought:
                 thought += 1
-                ref = self.folder.write_thought_image(number, thought, image.mime_type, image.data)
+                name = image_file_name(number, thought, image.mime_type, thought=True)
             else:
                 final += 1
-                ref = self.folder.write_image(number, final, image.mime_type, image.data)
+                name = image_file_name(number, final, image.mime_type)
+            ref = self.folder.write(name, image.data)
             self.refs.setdefault(ref.sha256, ref)
             entry = {**ref.to_json(), "mimeType": image.mime_type, "thought": image.thought}
             record.images.append({**entry, "width": image.width, "height": image.height})
         if answer.text:
-            record.text_file = self.folder.write_text(number, self.redactor(answer.text)).file
+            text = self.redactor(answer.text).encode("utf-8")
+            record.text_file = self.folder.write(text_file_name(number), text).file
 
     def _keep_response(
         self, number: int, record: TurnRecord, response: GenerateContentResponse
@@ -380,18 +381,17 @@ class _RunState:
     def save(self) -> None:
         """Rewrite manifest.json atomically."""
         text = json.dumps(self.record.to_json(), indent=2, ensure_ascii=False) + "\n"
-        self.folder.write("manifest.json", self.redactor(text).encode("utf-8"))
+        self.folder.write(MANIFEST_NAME, self.redactor(text).encode("utf-8"))
 
 
-def _refused(
-    plan: PlannedRun, folder: RunFolder, out_dir: Path, busy: FolderBusyError
-) -> RunResult:
+def _refused(plan: PlannedRun, stores: RunStores, busy: FolderBusyError) -> RunResult:
     """The result of a run refused because its folder is busy: nothing was sent or written."""
-    relative = folder.path.relative_to(out_dir).as_posix()
+    path = stores.path_of(plan)
+    relative = path.relative_to(stores.out_dir).as_posix()
     turns = [TurnRecord(t.number, outcome=folder_busy(str(busy))) for t in plan.turns]
     record = RunRecord(plan, relative, turns, _now(), status="failed", reason=str(busy))
     record.finished_at, record.duration_ms = record.started_at, 0
-    return RunResult(plan, record, folder.path)
+    return RunResult(plan, record, path)
 
 
 def _is_local_io(error: Exception) -> bool:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wisdomgate.recipe.plan import PlannedRun
+from wisdomgate.recipe import PlannedRun
 
 __all__ = ["Shard", "shard_of"]
 

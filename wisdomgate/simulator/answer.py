@@ -10,6 +10,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 
+from wisdomgate.catalog import parse_ratio
 from wisdomgate.simulator.grounding import grounding_for
 from wisdomgate.simulator.images import aspect_of, render_png
 from wisdomgate.simulator.request_view import ParsedRequest, text_tokens
@@ -114,8 +115,10 @@ def _reference_order(req: ParsedRequest) -> list[bytes]:
 
 
 def _ratio(text: str) -> float:
-    width, _, height = text.partition(":")
-    return float(width) / float(height)
+    ratio = parse_ratio(text)
+    if ratio is None:  # the catalog's own ratios and validated requests only get here
+        raise ValueError(f"not an aspect ratio: {text!r}")
+    return float(ratio)
 
 
 def _text(req: ParsedRequest, prompt: str, *, image: bool, force: bool = False) -> str | None:

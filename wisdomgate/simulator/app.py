@@ -232,7 +232,7 @@ def _presented_key(request: Request) -> str | None:
 async def _read_body(request: Request, limit: int) -> bytes:
     """The request body; 400 as soon as it is announced or grows larger than limit bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit():
+    if declared.isascii() and declared.isdigit():  # "²".isdigit() is true too
         check_size(int(declared), limit)  # refused before anything is read
     # A chunked body announces no size, so count while reading: never hold more than the limit.
     body = bytearray()

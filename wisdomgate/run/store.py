@@ -1,0 +1,147 @@
+"""Where a run's files go: the contract between the runner and the output folders.
+
+The run stage decides *what* is written (answers, texts, manifests, request bodies) and under
+which names; wisdomgate.artifacts.folders decides *how* (atomically, never through a link, one
+writer per folder) and implements these protocols. The runner only sees the protocols, so
+imports flow one way: recipe -> run -> artifacts -> cli.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from wisdomgate.recipe import PlannedRun
+
+__all__ = [
+    "MANIFEST_NAME",
+    "FileRef",
+    "RunStore",
+    "RunStores",
+    "image_extension",
+    "image_file_name",
+    "is_image_name",
+    "request_file_name",
+    "response_file_name",
+    "text_file_name",
+]
+
+MANIFEST_NAME = "manifest.json"
+_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/jpg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "image/bmp": "bmp",
+    "image/tiff": "tiff",
+}
+IMAGE_NAMES = re.compile(r"turn-[0-9]+-(?:thought-)?[0-9]+\.[A-Za-z0-9_+-]+")  # image_extension
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file written for (or read into) a run: where it is, its hash and its size."""
+
+    file: str  # relative to the run folder, "/" separators
+    sha256: str
+    bytes: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest form: {"file", "sha256", "bytes"}."""
+        return {"file": self.file, "sha256": self.sha256, "bytes": self.bytes}
+
+
+def image_extension(mime_type: str) -> str:
+    """The file extension (no dot) for an image MIME type; the subtype for unknown ones."""
+    mime = mime_type.split(";")[0].strip().lower()
+    if mime in _EXTENSIONS:
+        return _EXTENSIONS[mime]
+    subtype = mime.rpartition("/")[2]
+    # no "." in an extension, so that every image name matches IMAGE_NAMES
+    return re.sub(r"[^A-Za-z0-9+-]", "_", subtype) or "bin"
+
+
+def image_file_name(turn: int, index: int, mime_type: str, *, thought: bool = False) -> str:
+    """`turn-<N>-<index>.<ext>`, or `turn-<N>-thought-<index>.<ext>` for an interim image."""
+    kind = "thought-" if thought else ""
+    return f"turn-{turn}-{kind}{index}.{image_extension(mime_type)}"
+
+
+def is_image_name(name: str) -> bool:
+    """True for a name wisdomgate gives an image it writes (`turn-<N>-[thought-]<K>.<ext>`)."""
+    return IMAGE_NAMES.fullmatch(name) is not None
+
+
+def response_file_name(turn: int) -> str:
+    """Where turn N's whole answer is kept (image data as file references)."""
+    return f"turn-{turn}.response.json"
+
+
+def text_file_name(turn: int) -> str:
+    """Where turn N's answer text is written."""
+    return f"turn-{turn}.txt"
+
+
+def request_file_name(turn: int, *, preview: bool = False) -> str:
+    """A dry run's request body: `turn-<N>.request.json`, or `.request.preview.json`."""
+    return f"turn-{turn}.request.preview.json" if preview else f"turn-{turn}.request.json"
+
+
+class RunStore(Protocol):
+    """One run's open, locked folder: read and write files by name."""
+
+    @property
+    def path(self) -> Path:
+        """The folder, for messages and results."""
+        ...
+
+    def close(self) -> None:
+        """Release the folder (its lock)."""
+        ...
+
+    def read(self, name: str) -> bytes:
+        """The bytes of the file `name` in the folder."""
+        ...
+
+    def write(self, name: str, data: bytes) -> FileRef:
+        """Write the file `name` atomically; its reference."""
+        ...
+
+    def remove_partial_files(self) -> None:
+        """Delete temporary files a killed earlier run left behind."""
+        ...
+
+    def remove_previous_outputs(self, *, requests_only: bool = False) -> None:
+        """Delete what an earlier run (or only its dry-run request bodies) wrote here."""
+        ...
+
+    def reference(self, path: Path) -> str:
+        """path relative to the folder (for reference images that live elsewhere)."""
+        ...
+
+
+class RunStores(Protocol):
+    """The output folder of a whole invocation: one RunStore per run."""
+
+    @property
+    def out_dir(self) -> Path:
+        """The folder given as --out."""
+        ...
+
+    def path_of(self, plan: PlannedRun) -> Path:
+        """The folder a run writes to."""
+        ...
+
+    def check(self, plans: Iterable[PlannedRun]) -> None:
+        """Before anything is sent: raise (an OutputError) when the runs cannot write safely."""
+        ...
+
+    def open(self, plan: PlannedRun) -> RunStore:
+        """The run's folder, created, opened and locked; FolderBusyError when another holds it."""
+        ...
