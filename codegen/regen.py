@@ -3,10 +3,12 @@
     python -m codegen.regen           regenerate, print what changed in the API surface
     python -m codegen.regen --check   exit 1 (with the differing files) when generated/ is stale
 
-The package is built in a temporary folder (models by datamodel-codegen with the flags in
-pyproject.toml, everything else from codegen/templates/*.jinja), formatted by the pinned ruff with
-codegen/ruff.toml, then compared with the whole of generated/ (a stale extra file anywhere in it
-fails the check) or swapped in for it by renames, so a failed regen never leaves it half written.
+The package is built in a temporary folder: models by datamodel-codegen with the flags in
+pyproject.toml and the spec-dependent modules from codegen/templates/*.jinja, both formatted by the
+pinned ruff with codegen/ruff.toml, then the hand-written client core, codegen/core/*.py, copied
+verbatim into its _core subpackage. The result is compared with the whole of generated/ (a stale
+extra file anywhere in it fails the check) or swapped in for it by renames, so a failed regen
+never leaves it half written.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from codegen.surface import describe_changes, surface_of
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.json"
 TEMPLATES = ROOT / "codegen" / "templates"
+CORE = ROOT / "codegen" / "core"  # hand-written, copied byte for byte into PACKAGE/_core
 TARGET = ROOT / "generated"  # everything in it is regen's: compared and replaced as a whole
 PACKAGE = "wisdomgate_api"
+CORE_PACKAGE = "_core"
 RUFF_CONFIG = ROOT / "codegen" / "ruff.toml"
 SURFACE_FILE = "api_surface.json"
 CACHES = ("__pycache__", ".ruff_cache")  # made by running or linting the code, never compared
@@ -49,7 +53,7 @@ def byte_field_overrides(spec: dict[str, Any]) -> dict[str, str]:
         for field, prop in schema.get("properties", {}).items():
             if prop.get("format") == "byte":
                 # datamodel-codegen matches scoped overrides on the Python (snake_case) field name
-                overrides[f"{name}.{snake(field)}"] = "wisdomgate_api._base.Base64Data"
+                overrides[f"{name}.{snake(field)}"] = "wisdomgate_api._core.base.Base64Data"
     return dict(sorted(overrides.items()))
 
 
@@ -73,6 +77,7 @@ def generate_models(out: Path, spec: dict[str, Any], header: str) -> None:
 
 def render_templates(out: Path, spec: dict[str, Any], header: str, spec_hash: str) -> None:
     """Render every codegen/templates/*.jinja into out/, named without the .jinja suffix."""
+    operations = operations_of(spec)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
@@ -86,7 +91,11 @@ def render_templates(out: Path, spec: dict[str, Any], header: str, spec_hash: st
         "spec": spec,
         "info": spec["info"],
         "default_base_url": spec["servers"][0]["url"],
-        "operations": operations_of(spec),
+        "operations": operations,
+        # an operation without a named request or response schema is typed with ApiModel
+        "untyped_operations": [
+            op for op in operations if (op.has_body and not op.body_model) or not op.response_model
+        ],
     }
     for template in sorted(TEMPLATES.glob("*.jinja")):
         text = env.get_template(template.name).render(**context)
@@ -98,11 +107,18 @@ def render_templates(out: Path, spec: dict[str, Any], header: str, spec_hash: st
 def format_python(out: Path) -> None:
     """Lint-fix and format with the pinned ruff and codegen/ruff.toml (never the caller's config)."""
     for args in (
-        ["check", "--fix", "--unsafe-fixes", "--quiet", "--exit-zero"],
+        ["check", "--fix", "--quiet", "--exit-zero"],
         ["format", "--quiet"],
     ):
         command = [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG), str(out)]
         subprocess.run(command, cwd=out, check=True)
+
+
+def copy_core(out: Path) -> None:
+    """Copy codegen/core/*.py into out/ byte for byte: they are linted and typed where they live."""
+    out.mkdir()
+    for source in sorted(CORE.glob("*.py")):
+        (out / source.name).write_bytes(source.read_bytes())
 
 
 def build(out: Path) -> dict[str, Any]:
@@ -121,6 +137,7 @@ def build(out: Path) -> dict[str, Any]:
     (package / SURFACE_FILE).write_text(text, encoding="utf-8", newline="\n")
     format_python(out)
     shutil.rmtree(out / ".ruff_cache", ignore_errors=True)
+    copy_core(package / CORE_PACKAGE)  # after formatting: ruff never rewrites the copies
     return surface
 
 

@@ -25,7 +25,7 @@ from wisdomgate_api import (
     Redactor,
     RetryPolicy,
 )
-from wisdomgate_api._base_client import Credentials, _env_proxy
+from wisdomgate_api._core.base_client import Credentials, _env_proxy
 
 KEY = "AIzaSy-secret/key+value=42"
 ENCODED_KEY = "AIzaSy-secret%2Fkey%2Bvalue%3D42"

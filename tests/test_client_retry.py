@@ -32,7 +32,7 @@ from wisdomgate_api import (
     server_delay,
     should_retry,
 )
-from wisdomgate_api._exceptions import error_class_for
+from wisdomgate_api._core.exceptions import error_class_for
 
 EXAMPLES = Path(__file__).parent / "data" / "recorded"
 BODY = {"contents": [{"parts": [{"text": "hi"}]}]}

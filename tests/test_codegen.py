@@ -16,6 +16,7 @@ from wisdomgate_api import Base64Data, models
 
 GENERATED = regen.TARGET
 PACKAGE = regen.PACKAGE
+CORE = regen.CORE_PACKAGE
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +83,38 @@ def test_check_reports_a_hand_edit(fresh_build: Path, target: Path) -> None:
 def test_check_reports_a_missing_file(fresh_build: Path, target: Path) -> None:
     (target / PACKAGE / "py.typed").unlink()
     assert regen.differences(fresh_build, target) == [f"missing: {PACKAGE}/py.typed"]
+
+
+def test_check_reports_a_hand_edit_of_a_core_copy(fresh_build: Path, target: Path) -> None:
+    with (target / PACKAGE / CORE / "retry.py").open("a") as handle:
+        handle.write("# hand edit\n")
+    assert regen.differences(fresh_build, target) == [f"differs: {PACKAGE}/{CORE}/retry.py"]
+
+
+# ---------------------------------------------------------------- the hand-written client core
+
+
+def test_the_core_is_copied_byte_for_byte(fresh_build: Path) -> None:
+    copies = fresh_build / PACKAGE / CORE
+    sources = sorted(regen.CORE.glob("*.py"))
+    assert sorted(p.name for p in copies.iterdir()) == [p.name for p in sources]
+    assert [p.name for p in sources if (copies / p.name).read_bytes() != p.read_bytes()] == []
+
+
+@pytest.mark.parametrize("source", sorted(regen.CORE.glob("*.py")), ids=lambda p: p.name)
+def test_every_core_module_says_where_it_is_edited(source: Path) -> None:
+    first_line = source.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith("# Hand-written in codegen/core/, copied verbatim into generated/")
+
+
+@pytest.mark.parametrize("source", sorted(regen.CORE.glob("*.py")), ids=lambda p: p.name)
+def test_the_core_imports_nothing_generated(source: Path) -> None:
+    # only its own modules, by relative import, so it is type-checked as it stands in codegen/core
+    text = source.read_text(encoding="utf-8")
+    assert "wisdomgate_api" not in "".join(
+        line for line in text.splitlines() if line.startswith(("import ", "from "))
+    )
+    assert "from .." not in text
 
 
 # ---------------------------------------------------------------- sync
@@ -231,10 +264,10 @@ def test_an_operation_security_override_is_reported() -> None:
 def test_every_byte_field_becomes_base64_data() -> None:
     overrides = regen.byte_field_overrides(SPEC)
     assert overrides == {
-        "Blob.data": "wisdomgate_api._base.Base64Data",
-        "FunctionResponseBlob.data": "wisdomgate_api._base.Base64Data",
-        "Part.thought_signature": "wisdomgate_api._base.Base64Data",
-        "SearchEntryPoint.sdk_blob": "wisdomgate_api._base.Base64Data",
+        "Blob.data": "wisdomgate_api._core.base.Base64Data",
+        "FunctionResponseBlob.data": "wisdomgate_api._core.base.Base64Data",
+        "Part.thought_signature": "wisdomgate_api._core.base.Base64Data",
+        "SearchEntryPoint.sdk_blob": "wisdomgate_api._core.base.Base64Data",
     }
 
 

@@ -2,23 +2,18 @@
 """Typed models, errors and httpx client for the Wisdom Gate generateContent API (v1beta)."""
 
 from wisdomgate_api import models
-from wisdomgate_api._auth import Redactor
-from wisdomgate_api._base import ApiModel, Base64Data, OpenStrEnum
-from wisdomgate_api._base_client import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    DEFAULT_BASE_URL,
-    DEFAULT_TIMEOUT,
-    AuthStyle,
-)
 from wisdomgate_api._client import (
     AsyncClient,
     AsyncClientWithRawResponse,
     Client,
     ClientWithRawResponse,
 )
-from wisdomgate_api._encoding import encode_body
-from wisdomgate_api._exceptions import (
+from wisdomgate_api._core.auth import AuthStyle, Redactor
+from wisdomgate_api._core.base import ApiModel, Base64Data, OpenStrEnum
+from wisdomgate_api._core.base import complete_models as _complete_models
+from wisdomgate_api._core.base_client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT
+from wisdomgate_api._core.encoding import encode_body
+from wisdomgate_api._core.exceptions import (
     AnswerLostError,
     APIConnectionError,
     APIResponseValidationError,
@@ -34,8 +29,8 @@ from wisdomgate_api._exceptions import (
     ServiceUnavailableError,
     WisdomGateError,
 )
-from wisdomgate_api._response import APIResponse
-from wisdomgate_api._retry import (
+from wisdomgate_api._core.response import APIResponse
+from wisdomgate_api._core.retry import (
     RETRY_STATUSES,
     TRANSIENT_CAUSES,
     RetryPolicy,
@@ -44,20 +39,10 @@ from wisdomgate_api._retry import (
     server_delay,
     should_retry,
 )
-from wisdomgate_api._streaming import AsyncStream, SSEDecoder, Stream
+from wisdomgate_api._core.streaming import AsyncStream, SSEDecoder, Stream
+from wisdomgate_api._spec import DEFAULT_BASE_URL, SPEC_SHA256
 
-SPEC_SHA256 = "37a97fb49bab004ca3ea7c7124345c917c51a0ec1a53e3150593c777e328beaa"
-
-
-def _complete_models() -> None:
-    # datamodel-codegen rebuilds only the recursive Schema; resolve every forward reference now
-    # so model_fields is complete for code that introspects it (recipe checks, schema export).
-    for value in vars(models).values():
-        if isinstance(value, type) and issubclass(value, ApiModel):
-            value.model_rebuild()
-
-
-_complete_models()
+_complete_models(models)  # recipe checks and the schema export introspect model_fields
 
 __all__ = [
     "API_KEY_ENV",

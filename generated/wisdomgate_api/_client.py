@@ -10,18 +10,21 @@ from typing import Any
 import httpx
 
 from wisdomgate_api import models
-from wisdomgate_api._base_client import (
+from wisdomgate_api._core.base_client import (
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
     drop_none,
     path_segment,
 )
-from wisdomgate_api._encoding import coerce_body, encode_body
-from wisdomgate_api._response import APIResponse, parse_model
-from wisdomgate_api._streaming import AsyncStream, Stream
+from wisdomgate_api._core.encoding import coerce_body, encode_body
+from wisdomgate_api._core.response import APIResponse, parse_model
+from wisdomgate_api._core.streaming import AsyncStream, Stream
+from wisdomgate_api._spec import API_VERSION, DEFAULT_BASE_URL
 
 __all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+
+USER_AGENT = f"wisdomgate-api/{API_VERSION}"
 
 # One RequestOptions builder per operation, shared by the four classes below.
 
@@ -75,6 +78,9 @@ def _stream_generate_content(
 
 class Client(SyncAPIClient):
     """Synchronous client of the Wisdom Gate Gemini API (generateContent) (v1beta)."""
+
+    _default_base_url = DEFAULT_BASE_URL
+    _user_agent = USER_AGENT
 
     @cached_property
     def with_raw_response(self) -> ClientWithRawResponse:
@@ -200,6 +206,9 @@ class ClientWithRawResponse:
 
 class AsyncClient(AsyncAPIClient):
     """Asynchronous client of the Wisdom Gate Gemini API (generateContent) (v1beta)."""
+
+    _default_base_url = DEFAULT_BASE_URL
+    _user_agent = USER_AGENT
 
     @cached_property
     def with_raw_response(self) -> AsyncClientWithRawResponse:

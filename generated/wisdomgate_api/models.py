@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from wisdomgate_api._base import ApiModel, Base64Data, OpenStrEnum
+from wisdomgate_api._core.base import ApiModel, Base64Data, OpenStrEnum
 
 
 class AttributionSourceId(ApiModel):

@@ -1,4 +1,4 @@
-{{ header }}
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
 """The core under Client and AsyncClient: configuration, credentials, request building, retries."""
 
 from __future__ import annotations
@@ -9,20 +9,19 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self, get_args
+from typing import Any, ClassVar, Self, get_args
 from urllib.parse import quote
 
 import httpx
 
-from wisdomgate_api._auth import AsyncKeyTransport, AuthStyle, Credentials, KeyTransport, clean_key
-from wisdomgate_api._exceptions import APIConnectionError, APIStatusError, WisdomGateError
-from wisdomgate_api._response import body_error, encoding_error, http_error, status_error
-from wisdomgate_api._retry import RetryPolicy, retry_delay, should_retry
+from .auth import AsyncKeyTransport, AuthStyle, Credentials, KeyTransport, clean_key
+from .exceptions import APIConnectionError, APIStatusError, WisdomGateError
+from .response import body_error, encoding_error, http_error, status_error
+from .retry import RetryPolicy, retry_delay, should_retry
 
 __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
-    "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
     "AsyncAPIClient",
     "AuthStyle",
@@ -39,10 +38,8 @@ TimeoutArg = float | httpx.Timeout | None
 
 API_KEY_ENV = "WISDOM_GATE_KEY"
 BASE_URL_ENV = "WISDOM_GATE_BASE_URL"
-DEFAULT_BASE_URL = "{{ default_base_url }}"
 # Image generation can take minutes to answer; connecting should not.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
-USER_AGENT = "wisdomgate-api/{{ info.version }}"
 
 logger = logging.getLogger("wisdomgate_api")
 
@@ -102,6 +99,10 @@ def _check_injected(http_client: object, transport: object, hooks: object, auth:
 class BaseClient:
     """Configuration shared by the sync and async clients."""
 
+    # Set by the generated Client and AsyncClient from openapi.json: the core knows no spec.
+    _default_base_url: ClassVar[str]
+    _user_agent: ClassVar[str]
+
     def __init__(
         self,
         *,
@@ -114,7 +115,9 @@ class BaseClient:
         if auth not in get_args(AuthStyle):
             raise ValueError(f"auth must be one of {get_args(AuthStyle)}, not {auth!r}")
         self._credentials = Credentials(clean_key(api_key or os.environ.get(API_KEY_ENV)), auth)
-        self._base_url = _checked_url(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
+        self._base_url = _checked_url(
+            base_url or os.environ.get(BASE_URL_ENV) or self._default_base_url
+        )
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.retry = retry or RetryPolicy()
         self._owns_http = True
@@ -149,7 +152,7 @@ class BaseClient:
     def _build_request(
         self, http: httpx.Client | httpx.AsyncClient, options: RequestOptions, timeout: TimeoutArg
     ) -> httpx.Request:
-        headers = {"user-agent": USER_AGENT}
+        headers = {"user-agent": self._user_agent}
         headers["accept"] = "text/event-stream" if options.stream else "application/json"
         if options.content is not None:
             headers["content-type"] = "application/json"
@@ -194,7 +197,9 @@ class SyncAPIClient(BaseClient):
         http_client: httpx.Client | None = None,
         event_hooks: EventHooks | None = None,
     ) -> None:
-        super().__init__(api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry)
+        super().__init__(
+            api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry
+        )
         _check_injected(http_client, transport, event_hooks, auth)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -278,7 +283,9 @@ class AsyncAPIClient(BaseClient):
         http_client: httpx.AsyncClient | None = None,
         event_hooks: EventHooks | None = None,
     ) -> None:
-        super().__init__(api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry)
+        super().__init__(
+            api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry
+        )
         _check_injected(http_client, transport, event_hooks, auth)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(

@@ -1,4 +1,4 @@
-{{ header }}
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
 """The API key: checked once, added below httpx's hooks and logging, redacted from every text."""
 
 from __future__ import annotations
@@ -60,7 +60,11 @@ class Credentials:
         else:
             headers["x-goog-api-key"] = self.key
         return httpx.Request(
-            request.method, url, headers=headers, stream=request.stream, extensions=request.extensions
+            request.method,
+            url,
+            headers=headers,
+            stream=request.stream,
+            extensions=request.extensions,
         )
 
     def redact(self, text: str) -> str:
