@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from codegen import regen
 from codegen.surface import describe_changes, surface_of
 from tests.schema_strategies import SPEC
-from wisdomgate_api import Base64Data, models
+from wisdomgate_api import SPEC_SHA256, Base64Data, models
 
 GENERATED = regen.TARGET
 PACKAGE = regen.PACKAGE
@@ -49,11 +50,36 @@ def test_regen_is_deterministic(fresh_build: Path, tmp_path: Path) -> None:
     assert regen.differences(second, fresh_build) == []
 
 
-def test_header_records_spec_hash_not_time_or_path(fresh_build: Path) -> None:
+def test_only_spec_py_records_the_spec_hash(fresh_build: Path) -> None:
     spec_hash = hashlib.sha256(regen.SPEC.read_bytes()).hexdigest()
-    first_line = (fresh_build / PACKAGE / "models.py").read_text(encoding="utf-8").splitlines()[0]
-    assert spec_hash in first_line
-    assert "timestamp" not in first_line and str(regen.ROOT) not in first_line
+    files = sorted(p for p in fresh_build.rglob("*") if p.is_file())
+    holding = [p.relative_to(fresh_build).as_posix() for p in files if spec_hash in p.read_text()]
+    assert holding == [f"{PACKAGE}/_spec.py"]
+    assert spec_hash == SPEC_SHA256
+
+
+def test_every_rendered_file_starts_with_the_header(fresh_build: Path) -> None:
+    rendered = sorted((fresh_build / PACKAGE).glob("*.py"))  # _core/ holds the copies
+    assert {path.read_text(encoding="utf-8").splitlines()[0] for path in rendered} == {regen.HEADER}
+    assert "Do not edit" in regen.HEADER and str(regen.ROOT) not in regen.HEADER
+
+
+def test_a_spec_update_changes_only_what_it_changes(
+    fresh_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a new description changes the models and the hash, nothing else: not the client, the core,
+    # the exports or the surface
+    spec = copy.deepcopy(SPEC)
+    spec["components"]["schemas"]["Blob"]["description"] = "Raw media bytes, described anew."
+    edited = tmp_path / "openapi.json"
+    edited.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    monkeypatch.setattr(regen, "SPEC", edited)
+    second = tmp_path / "generated"
+    regen.build(second)
+    assert regen.differences(second, fresh_build) == [
+        f"differs: {PACKAGE}/_spec.py",
+        f"differs: {PACKAGE}/models.py",
+    ]
 
 
 def test_check_reports_a_stale_extra_file_in_the_package(fresh_build: Path, target: Path) -> None:
