@@ -20,9 +20,9 @@ from wisdomgate_api import (
     ClientWithRawResponse,
     RetryPolicy,
     Stream,
-    encode_body,
     models,
 )
+from wisdomgate_api._core.encoding import encode_body
 
 KEY = "test-key-123"
 BODY = {"contents": [{"role": "user", "parts": [{"text": "How does AI work?"}]}]}

@@ -26,3 +26,54 @@ def test_every_public_name_exists_once() -> None:
     names = wisdomgate_api.__all__
     assert len(names) == len(set(names))
     assert [name for name in names if not hasattr(wisdomgate_api, name)] == []
+
+
+# What a user needs: the clients and their results, the models and their bases, the errors, the
+# retry policy, the redactor and the constants of configuration. The retry rule's pieces, the SSE
+# decoder and the body encoder are the client's own (wisdomgate_api._core.*).
+PUBLIC = {
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "SPEC_SHA256",
+    "APIConnectionError",
+    "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AnswerLostError",
+    "ApiModel",
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncStream",
+    "AuthStyle",
+    "AuthenticationError",
+    "BadRequestError",
+    "Base64Data",
+    "Client",
+    "ClientWithRawResponse",
+    "DeadlineExceededError",
+    "InternalServerError",
+    "NotFoundError",
+    "OpenStrEnum",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Redactor",
+    "RetryPolicy",
+    "ServiceUnavailableError",
+    "Stream",
+    "WisdomGateError",
+    "models",
+}
+
+
+def test_the_public_names_are_what_a_user_needs() -> None:
+    assert set(wisdomgate_api.__all__) == PUBLIC
+
+
+def test_no_public_name_outside_all() -> None:
+    # `from wisdomgate_api import *` and a reader of dir() see the same names; the private
+    # modules beneath (_core, _client, _spec) are attributes only because they are imported
+    public = {name for name in vars(wisdomgate_api) if not name.startswith("_")}
+    assert public == PUBLIC

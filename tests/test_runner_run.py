@@ -16,7 +16,8 @@ from tests.conftest import PngMaker, ResponseMaker
 from wisdomgate.manifest import expand_request
 from wisdomgate.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.runner import FolderClashError, Runner, RunnerOptions, RunResult
-from wisdomgate_api import BadRequestError, encode_body
+from wisdomgate_api import BadRequestError
+from wisdomgate_api._core.encoding import encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse, GenerationConfig
 
 Reply = GenerateContentResponse | Exception

@@ -22,7 +22,7 @@ from pathlib import Path
 from wisdomgate.conversation import Conversation, dry_run_placeholder
 from wisdomgate.outputs import FileRef, FolderBusyError, RunFolder, preflight_outputs
 from wisdomgate.plan import PlannedRun
-from wisdomgate_api import encode_body
+from wisdomgate_api._core.encoding import encode_body
 
 __all__ = ["DryRunRequest", "DryRunResult", "dry_run"]
 

@@ -65,7 +65,8 @@ from wisdomgate.outputs import (
 from wisdomgate.plan import PlannedRun, PlannedTurn
 from wisdomgate.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.resume import PaidAnswer, load_lost_answers, load_paid_answers
-from wisdomgate_api import Redactor, WisdomGateError, encode_body
+from wisdomgate_api import Redactor, WisdomGateError
+from wisdomgate_api._core.encoding import encode_body
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
 __all__ = [
