@@ -29,13 +29,14 @@ def test_every_public_name_exists_once() -> None:
 
 
 # What a user needs: the clients and their results, the models and their bases, the errors, the
-# retry policy, the redactor and the constants of configuration. The retry rule's pieces, the SSE
+# retry policy, the redactor, NOT_GIVEN and the constants of configuration. The retry rule's pieces, the SSE
 # decoder and the body encoder are the client's own (wisdomgate_api._core.*).
 PUBLIC = {
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
     "SPEC_SHA256",
     "APIConnectionError",
     "APIResponse",
@@ -56,6 +57,7 @@ PUBLIC = {
     "DeadlineExceededError",
     "InternalServerError",
     "NotFoundError",
+    "NotGiven",
     "OpenStrEnum",
     "PermissionDeniedError",
     "RateLimitError",

@@ -34,6 +34,7 @@ from wisdomgate_api._core.exceptions import (
 from wisdomgate_api._core.response import APIResponse
 from wisdomgate_api._core.retry import RetryPolicy
 from wisdomgate_api._core.streaming import AsyncStream, Stream
+from wisdomgate_api._core.timeouts import NOT_GIVEN, NotGiven
 from wisdomgate_api._spec import DEFAULT_BASE_URL, SPEC_SHA256
 
 _complete_models(models)  # recipe checks and the schema export introspect model_fields
@@ -43,6 +44,7 @@ __all__ = [
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
     "SPEC_SHA256",
     "APIConnectionError",
     "APIResponse",
@@ -63,6 +65,7 @@ __all__ = [
     "DeadlineExceededError",
     "InternalServerError",
     "NotFoundError",
+    "NotGiven",
     "OpenStrEnum",
     "PermissionDeniedError",
     "RateLimitError",

@@ -20,6 +20,7 @@ from wisdomgate_api._core.base_client import (
 from wisdomgate_api._core.encoding import coerce_body, encode_body
 from wisdomgate_api._core.response import APIResponse, parse_model
 from wisdomgate_api._core.streaming import AsyncStream, Stream
+from wisdomgate_api._core.timeouts import NOT_GIVEN, NotGiven
 from wisdomgate_api._spec import API_VERSION, DEFAULT_BASE_URL
 
 __all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
@@ -92,7 +93,7 @@ class Client(SyncAPIClient):
         model: str,
         body: models.CountTokensRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.CountTokensResponse:
         """Counts the tokens of a prompt."""
         return self.with_raw_response.count_tokens(model, body, timeout=timeout).parse()
@@ -102,13 +103,13 @@ class Client(SyncAPIClient):
         model: str,
         body: models.GenerateContentRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.GenerateContentResponse:
         """Generates a model response (text and/or images) from the input contents."""
         return self.with_raw_response.generate_content(model, body, timeout=timeout).parse()
 
     def get_model(
-        self, model: str, *, timeout: float | httpx.Timeout | None = None
+        self, model: str, *, timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN
     ) -> models.Model:
         """Gets one model's information."""
         return self.with_raw_response.get_model(model, timeout=timeout).parse()
@@ -118,7 +119,7 @@ class Client(SyncAPIClient):
         *,
         page_size: int | None = None,
         page_token: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.ListModelsResponse:
         """Lists the models available to the key."""
         return self.with_raw_response.list_models(
@@ -130,7 +131,7 @@ class Client(SyncAPIClient):
         model: str,
         body: models.GenerateContentRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> Stream[models.GenerateContentResponse]:
         """Generates a response as a stream of partial GenerateContentResponse chunks."""
         return self.with_raw_response.stream_generate_content(model, body, timeout=timeout).parse()
@@ -147,7 +148,7 @@ class ClientWithRawResponse:
         model: str,
         body: models.CountTokensRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> APIResponse[models.CountTokensResponse]:
         """Counts the tokens of a prompt."""
         response = self._client._send(_count_tokens(model, body), timeout)
@@ -160,7 +161,7 @@ class ClientWithRawResponse:
         model: str,
         body: models.GenerateContentRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> APIResponse[models.GenerateContentResponse]:
         """Generates a model response (text and/or images) from the input contents."""
         response = self._client._send(_generate_content(model, body), timeout)
@@ -169,7 +170,7 @@ class ClientWithRawResponse:
         )
 
     def get_model(
-        self, model: str, *, timeout: float | httpx.Timeout | None = None
+        self, model: str, *, timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN
     ) -> APIResponse[models.Model]:
         """Gets one model's information."""
         response = self._client._send(_get_model(model), timeout)
@@ -180,7 +181,7 @@ class ClientWithRawResponse:
         *,
         page_size: int | None = None,
         page_token: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> APIResponse[models.ListModelsResponse]:
         """Lists the models available to the key."""
         response = self._client._send(
@@ -195,7 +196,7 @@ class ClientWithRawResponse:
         model: str,
         body: models.GenerateContentRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Stream[models.GenerateContentResponse]]:
         """Generates a response as a stream of partial GenerateContentResponse chunks."""
         response = self._client._send(_stream_generate_content(model, body), timeout)
@@ -220,7 +221,7 @@ class AsyncClient(AsyncAPIClient):
         model: str,
         body: models.CountTokensRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.CountTokensResponse:
         """Counts the tokens of a prompt."""
         raw = await self.with_raw_response.count_tokens(model, body, timeout=timeout)
@@ -231,14 +232,14 @@ class AsyncClient(AsyncAPIClient):
         model: str,
         body: models.GenerateContentRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.GenerateContentResponse:
         """Generates a model response (text and/or images) from the input contents."""
         raw = await self.with_raw_response.generate_content(model, body, timeout=timeout)
         return raw.parse()
 
     async def get_model(
-        self, model: str, *, timeout: float | httpx.Timeout | None = None
+        self, model: str, *, timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN
     ) -> models.Model:
         """Gets one model's information."""
         raw = await self.with_raw_response.get_model(model, timeout=timeout)
@@ -249,7 +250,7 @@ class AsyncClient(AsyncAPIClient):
         *,
         page_size: int | None = None,
         page_token: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.ListModelsResponse:
         """Lists the models available to the key."""
         raw = await self.with_raw_response.list_models(
@@ -262,7 +263,7 @@ class AsyncClient(AsyncAPIClient):
         model: str,
         body: models.GenerateContentRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> AsyncStream[models.GenerateContentResponse]:
         """Generates a response as a stream of partial GenerateContentResponse chunks."""
         raw = await self.with_raw_response.stream_generate_content(model, body, timeout=timeout)
@@ -280,7 +281,7 @@ class AsyncClientWithRawResponse:
         model: str,
         body: models.CountTokensRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> APIResponse[models.CountTokensResponse]:
         """Counts the tokens of a prompt."""
         response = await self._client._send(_count_tokens(model, body), timeout)
@@ -293,7 +294,7 @@ class AsyncClientWithRawResponse:
         model: str,
         body: models.GenerateContentRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> APIResponse[models.GenerateContentResponse]:
         """Generates a model response (text and/or images) from the input contents."""
         response = await self._client._send(_generate_content(model, body), timeout)
@@ -302,7 +303,7 @@ class AsyncClientWithRawResponse:
         )
 
     async def get_model(
-        self, model: str, *, timeout: float | httpx.Timeout | None = None
+        self, model: str, *, timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN
     ) -> APIResponse[models.Model]:
         """Gets one model's information."""
         response = await self._client._send(_get_model(model), timeout)
@@ -313,7 +314,7 @@ class AsyncClientWithRawResponse:
         *,
         page_size: int | None = None,
         page_token: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> APIResponse[models.ListModelsResponse]:
         """Lists the models available to the key."""
         response = await self._client._send(
@@ -328,7 +329,7 @@ class AsyncClientWithRawResponse:
         model: str,
         body: models.GenerateContentRequest | Mapping[str, Any],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> APIResponse[AsyncStream[models.GenerateContentResponse]]:
         """Generates a response as a stream of partial GenerateContentResponse chunks."""
         response = await self._client._send(_stream_generate_content(model, body), timeout)

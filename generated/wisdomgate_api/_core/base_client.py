@@ -18,6 +18,7 @@ from .auth import AsyncKeyTransport, AuthStyle, Credentials, KeyTransport, clean
 from .exceptions import APIConnectionError, APIStatusError, WisdomGateError
 from .response import body_error, encoding_error, http_error, status_error
 from .retry import RetryPolicy, retry_delay, should_retry
+from .timeouts import NotGiven, TimeoutArg, as_timeout
 
 __all__ = [
     "API_KEY_ENV",
@@ -34,7 +35,6 @@ __all__ = [
 ]
 
 EventHooks = Mapping[str, list[Callable[..., Any]]]
-TimeoutArg = float | httpx.Timeout | None
 
 API_KEY_ENV = "WISDOM_GATE_KEY"
 BASE_URL_ENV = "WISDOM_GATE_BASE_URL"
@@ -109,7 +109,7 @@ class BaseClient:
         api_key: str | None,
         base_url: str | None,
         auth: AuthStyle,
-        timeout: float | httpx.Timeout,
+        timeout: TimeoutArg,
         retry: RetryPolicy | None,
     ) -> None:
         if auth not in get_args(AuthStyle):
@@ -118,7 +118,7 @@ class BaseClient:
         self._base_url = _checked_url(
             base_url or os.environ.get(BASE_URL_ENV) or self._default_base_url
         )
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._timeout = as_timeout(timeout)
         self.retry = retry or RetryPolicy()
         self._owns_http = True
 
@@ -150,7 +150,10 @@ class BaseClient:
         return http_error(exc, request, self._redact)
 
     def _build_request(
-        self, http: httpx.Client | httpx.AsyncClient, options: RequestOptions, timeout: TimeoutArg
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        options: RequestOptions,
+        timeout: TimeoutArg | NotGiven,
     ) -> httpx.Request:
         headers = {"user-agent": self._user_agent}
         headers["accept"] = "text/event-stream" if options.stream else "application/json"
@@ -162,7 +165,7 @@ class BaseClient:
             params=dict(options.params) or None,
             content=options.content,
             headers=headers,
-            timeout=timeout if timeout is not None else self._timeout,
+            timeout=self._timeout if isinstance(timeout, NotGiven) else as_timeout(timeout),
         )
 
     def _should_retry(self, error: WisdomGateError, attempt: int) -> bool:
@@ -191,7 +194,7 @@ class SyncAPIClient(BaseClient):
         api_key: str | None = None,
         base_url: str | None = None,
         auth: AuthStyle = "header",
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: TimeoutArg = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
@@ -223,7 +226,7 @@ class SyncAPIClient(BaseClient):
     ) -> None:
         self.close()
 
-    def _send(self, options: RequestOptions, timeout: TimeoutArg = None) -> httpx.Response:
+    def _send(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> httpx.Response:
         attempt = 1
         while True:
             try:
@@ -234,13 +237,15 @@ class SyncAPIClient(BaseClient):
                 self.retry.sleep(self._retry_delay(error, attempt, options))
             attempt += 1
 
-    def _send_once(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+    def _send_once(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> httpx.Response:
         response = self._receive_head(options, timeout)
         if options.stream and response.is_success:
             return response  # its Stream reads the body, chunk by chunk
         return self._read_body(response)
 
-    def _receive_head(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+    def _receive_head(
+        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
+    ) -> httpx.Response:
         # up to the status line and headers: a failure here means the server produced no answer
         request: httpx.Request | None = None
         try:
@@ -277,7 +282,7 @@ class AsyncAPIClient(BaseClient):
         api_key: str | None = None,
         base_url: str | None = None,
         auth: AuthStyle = "header",
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: TimeoutArg = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -309,7 +314,9 @@ class AsyncAPIClient(BaseClient):
     ) -> None:
         await self.aclose()
 
-    async def _send(self, options: RequestOptions, timeout: TimeoutArg = None) -> httpx.Response:
+    async def _send(
+        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
+    ) -> httpx.Response:
         attempt = 1
         while True:
             try:
@@ -320,13 +327,17 @@ class AsyncAPIClient(BaseClient):
                 await self.retry.async_sleep(self._retry_delay(error, attempt, options))
             attempt += 1
 
-    async def _send_once(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+    async def _send_once(
+        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
+    ) -> httpx.Response:
         response = await self._receive_head(options, timeout)
         if options.stream and response.is_success:
             return response  # its AsyncStream reads the body, chunk by chunk
         return await self._read_body(response)
 
-    async def _receive_head(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+    async def _receive_head(
+        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
+    ) -> httpx.Response:
         # up to the status line and headers: a failure here means the server produced no answer
         request: httpx.Request | None = None
         try:
