@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .auth import AsyncKeyTransport, AuthStyle, Credentials, KeyTransport, clean_key
+from .auth import AsyncKeyTransport, AuthStyle, Credentials, KeyAuth, KeyTransport, clean_key
 from .exceptions import APIConnectionError, APIStatusError, WisdomGateError
 from .response import body_error, encoding_error, http_error, status_error
 from .retry import RetryPolicy, retry_delay, should_retry
@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 EventHooks = Mapping[str, list[Callable[..., Any]]]
+Hook = Callable[..., Any]
 
 API_KEY_ENV = "WISDOM_GATE_KEY"
 BASE_URL_ENV = "WISDOM_GATE_BASE_URL"
@@ -120,7 +121,14 @@ class BaseClient:
         )
         self._timeout = as_timeout(timeout)
         self.retry = retry or RetryPolicy()
-        self._owns_http = True
+        # header and bearer: httpx's Auth; query: a KeyTransport, which the subclasses put below.
+        # Without a key there is no Auth, so an injected http_client keeps its own.
+        keyed = self._credentials.key and auth != "query"
+        self._key_auth = KeyAuth(self._credentials) if keyed else None
+        # the caller's event hooks, run by the client (_exchange) on requests without the key:
+        # httpx would run them after the Auth, on the copy that carries it
+        self._request_hooks: list[Hook] = []
+        self._response_hooks: list[Hook] = []
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self.auth!r})"
@@ -138,9 +146,9 @@ class BaseClient:
     def _redact(self, text: str) -> str:
         return self._credentials.redact(text)
 
-    def _wire(self, request: httpx.Request) -> httpx.Request:
-        # an injected http_client's transport cannot be wrapped, so the key goes on here
-        return request if self._owns_http else self._credentials.apply(request)
+    def _take_hooks(self, hooks: EventHooks | None) -> None:
+        self._request_hooks = list((hooks or {}).get("request", []))
+        self._response_hooks = list((hooks or {}).get("response", []))
 
     def _failure(
         self, exc: httpx.HTTPError | UnicodeEncodeError, request: httpx.Request | None
@@ -204,14 +212,13 @@ class SyncAPIClient(BaseClient):
             api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry
         )
         _check_injected(http_client, transport, event_hooks, auth)
+        self._take_hooks(event_hooks)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=KeyTransport(
-                transport or httpx.HTTPTransport(proxy=_env_proxy(self._base_url)),
-                self._credentials,
-            ),
-            event_hooks=event_hooks,
-        )
+        if http_client is None:
+            inner = transport or httpx.HTTPTransport(proxy=_env_proxy(self._base_url))
+            keyed = KeyTransport(inner, self._credentials) if auth == "query" else inner
+            http_client = httpx.Client(transport=keyed)
+        self._http = http_client
 
     def close(self) -> None:
         """Close the connections (an injected http_client is left open)."""
@@ -250,13 +257,25 @@ class SyncAPIClient(BaseClient):
         request: httpx.Request | None = None
         try:
             request = self._build_request(self._http, options, timeout)
-            response = self._http.send(self._wire(request), stream=True)
+            return self._exchange(request)
         except (httpx.HTTPError, UnicodeEncodeError) as exc:
             failure = self._failure(exc, request)
-        else:
-            response.request = request  # what callers see never carries the key
-            return response
         raise failure  # outside `except`: the httpx error, which may show the key, is not chained
+
+    def _exchange(self, request: httpx.Request) -> httpx.Response:
+        # what httpx.Client.send does with event hooks, but around the Auth instead of after it
+        for hook in self._request_hooks:
+            hook(request)
+        auth = self._key_auth or httpx.USE_CLIENT_DEFAULT
+        response = self._http.send(request, auth=auth, stream=True)
+        response.request = request  # not the copy the Auth sent: what callers see has no key
+        try:
+            for hook in self._response_hooks:
+                hook(response)
+        except BaseException:
+            response.close()
+            raise
+        return response
 
     def _read_body(self, response: httpx.Response) -> httpx.Response:
         # after the status line: a 2xx body lost here is an answer the server made (AnswerLostError)
@@ -292,14 +311,13 @@ class AsyncAPIClient(BaseClient):
             api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry
         )
         _check_injected(http_client, transport, event_hooks, auth)
+        self._take_hooks(event_hooks)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            transport=AsyncKeyTransport(
-                transport or httpx.AsyncHTTPTransport(proxy=_env_proxy(self._base_url)),
-                self._credentials,
-            ),
-            event_hooks=event_hooks,
-        )
+        if http_client is None:
+            inner = transport or httpx.AsyncHTTPTransport(proxy=_env_proxy(self._base_url))
+            keyed = AsyncKeyTransport(inner, self._credentials) if auth == "query" else inner
+            http_client = httpx.AsyncClient(transport=keyed)
+        self._http = http_client
 
     async def aclose(self) -> None:
         """Close the connections (an injected http_client is left open)."""
@@ -342,13 +360,25 @@ class AsyncAPIClient(BaseClient):
         request: httpx.Request | None = None
         try:
             request = self._build_request(self._http, options, timeout)
-            response = await self._http.send(self._wire(request), stream=True)
+            return await self._exchange(request)
         except (httpx.HTTPError, UnicodeEncodeError) as exc:
             failure = self._failure(exc, request)
-        else:
-            response.request = request  # what callers see never carries the key
-            return response
         raise failure  # outside `except`: the httpx error, which may show the key, is not chained
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        # what httpx.AsyncClient.send does with event hooks, but around the Auth instead of after it
+        for hook in self._request_hooks:
+            await hook(request)
+        auth = self._key_auth or httpx.USE_CLIENT_DEFAULT
+        response = await self._http.send(request, auth=auth, stream=True)
+        response.request = request  # not the copy the Auth sent: what callers see has no key
+        try:
+            for hook in self._response_hooks:
+                await hook(response)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
 
     async def _read_body(self, response: httpx.Response) -> httpx.Response:
         # after the status line: a 2xx body lost here is an answer the server made (AnswerLostError)
