@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import wisdomgate_api
@@ -79,3 +80,17 @@ def test_no_public_name_outside_all() -> None:
     # modules beneath (_core, _client, _spec) are attributes only because they are imported
     public = {name for name in vars(wisdomgate_api) if not name.startswith("_")}
     assert public == PUBLIC
+
+
+def test_every_subpackage_of_the_client_is_distributed() -> None:
+    # setuptools distributes only the packages it is told of: the copied core is one
+    root = Path(__file__).resolve().parent.parent
+    tool = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    listed = set(tool["setuptools"]["packages"])
+    package = root / "generated" / "wisdomgate_api"
+    found = {
+        ".".join(("wisdomgate_api", *init.parent.relative_to(package).parts))
+        for init in package.rglob("__init__.py")
+    }
+    assert found == {"wisdomgate_api", "wisdomgate_api._core"}
+    assert found <= listed
