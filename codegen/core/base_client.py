@@ -112,6 +112,7 @@ class BaseClient:
         auth: AuthStyle,
         timeout: TimeoutArg,
         retry: RetryPolicy | None,
+        event_hooks: EventHooks | None,
     ) -> None:
         if auth not in get_args(AuthStyle):
             raise ValueError(f"auth must be one of {get_args(AuthStyle)}, not {auth!r}")
@@ -123,12 +124,12 @@ class BaseClient:
         self.retry = retry or RetryPolicy()
         # header and bearer: httpx's Auth; query: a KeyTransport, which the subclasses put below.
         # Without a key there is no Auth, so an injected http_client keeps its own.
-        keyed = self._credentials.key and auth != "query"
+        keyed = bool(self._credentials.key) and auth != "query"
         self._key_auth = KeyAuth(self._credentials) if keyed else None
         # the caller's event hooks, run by the client (_exchange) on requests without the key:
         # httpx would run them after the Auth, on the copy that carries it
-        self._request_hooks: list[Hook] = []
-        self._response_hooks: list[Hook] = []
+        self._request_hooks: list[Hook] = list((event_hooks or {}).get("request", []))
+        self._response_hooks: list[Hook] = list((event_hooks or {}).get("response", []))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self.auth!r})"
@@ -145,10 +146,6 @@ class BaseClient:
 
     def _redact(self, text: str) -> str:
         return self._credentials.redact(text)
-
-    def _take_hooks(self, hooks: EventHooks | None) -> None:
-        self._request_hooks = list((hooks or {}).get("request", []))
-        self._response_hooks = list((hooks or {}).get("response", []))
 
     def _failure(
         self, exc: httpx.HTTPError | UnicodeEncodeError, request: httpx.Request | None
@@ -209,10 +206,14 @@ class SyncAPIClient(BaseClient):
         event_hooks: EventHooks | None = None,
     ) -> None:
         super().__init__(
-            api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry
+            api_key=api_key,
+            base_url=base_url,
+            auth=auth,
+            timeout=timeout,
+            retry=retry,
+            event_hooks=event_hooks,
         )
         _check_injected(http_client, transport, event_hooks, auth)
-        self._take_hooks(event_hooks)
         self._owns_http = http_client is None
         if http_client is None:
             inner = transport or httpx.HTTPTransport(proxy=_env_proxy(self._base_url))
@@ -308,10 +309,14 @@ class AsyncAPIClient(BaseClient):
         event_hooks: EventHooks | None = None,
     ) -> None:
         super().__init__(
-            api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry
+            api_key=api_key,
+            base_url=base_url,
+            auth=auth,
+            timeout=timeout,
+            retry=retry,
+            event_hooks=event_hooks,
         )
         _check_injected(http_client, transport, event_hooks, auth)
-        self._take_hooks(event_hooks)
         self._owns_http = http_client is None
         if http_client is None:
             inner = transport or httpx.AsyncHTTPTransport(proxy=_env_proxy(self._base_url))
