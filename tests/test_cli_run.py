@@ -12,7 +12,8 @@ import pytest
 from wisdomgate import cli
 from wisdomgate.cli import commands
 from wisdomgate.simulator import SIMULATOR_KEY
-from wisdomgate_api import AsyncClient, RetryPolicy, encode_body
+from wisdomgate_api import AsyncClient, RetryPolicy
+from wisdomgate_api._core.encoding import encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,9 +24,9 @@ from wisdomgate_api import (
     RateLimitError,
     RetryPolicy,
     ServiceUnavailableError,
-    encode_body,
     models,
 )
+from wisdomgate_api._core.encoding import encode_body
 
 RECORDED_SSE = Path(__file__).parent / "data" / "recorded" / "image-thought-signature.sse.txt"
 RECORDED_429 = Path(__file__).parent / "data" / "recorded" / "error-429-retryinfo.json"

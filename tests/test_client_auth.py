@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -20,12 +21,14 @@ from wisdomgate_api import (
     AnswerLostError,
     APIConnectionError,
     APIStatusError,
+    AsyncClient,
     AuthStyle,
     Client,
     Redactor,
     RetryPolicy,
 )
-from wisdomgate_api._base_client import Credentials, _env_proxy
+from wisdomgate_api._core.auth import KeyAuth
+from wisdomgate_api._core.base_client import Credentials, _env_proxy
 
 KEY = "AIzaSy-secret/key+value=42"
 ENCODED_KEY = "AIzaSy-secret%2Fkey%2Bvalue%3D42"
@@ -252,6 +255,101 @@ def test_event_hooks_never_see_the_key(
         client.generate_content("m", BODY)
     assert len(seen) == 2 and not any(_leaks(line) for line in seen)
     assert _leaks(f"{sent[0].url} {dict(sent[0].headers)}")  # yet the server did get it
+
+
+@pytest.mark.parametrize(
+    ("auth", "header", "value"),
+    [("header", "x-goog-api-key", KEY), ("bearer", "authorization", f"Bearer {KEY}")],
+)
+def test_header_and_bearer_keys_are_added_by_an_httpx_auth_on_a_copy(
+    auth: AuthStyle, header: str, value: str
+) -> None:
+    request = httpx.Request("POST", "https://example.test/v1beta/models/m:generateContent")
+    key_auth = KeyAuth(Credentials(KEY, auth))
+    sent = next(key_auth.sync_auth_flow(request))
+    assert sent.headers[header] == value and header not in request.headers
+    assert isinstance(key_auth, httpx.Auth) and not _leaks(repr(key_auth))
+
+
+def test_a_request_hook_may_change_the_request_and_the_key_is_still_added(
+    recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    def tag(request: httpx.Request) -> None:
+        request.headers["x-trace"] = "t-1"
+
+    hooks: dict[str, list[Callable[..., Any]]] = {"request": [tag]}
+    with Client(api_key=KEY, transport=recording, event_hooks=hooks) as client:
+        client.generate_content("m", BODY)
+    assert (sent[0].headers["x-trace"], sent[0].headers["x-goog-api-key"]) == ("t-1", KEY)
+
+
+def test_a_failing_response_hook_closes_the_response() -> None:
+    closed: list[bool] = []
+
+    class Body(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield json.dumps(ANSWER).encode()
+
+        def close(self) -> None:
+            closed.append(True)
+
+    def refuse(response: httpx.Response) -> None:
+        raise RuntimeError("the hook refuses")
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=Body()))
+    hooks: dict[str, list[Callable[..., Any]]] = {"response": [refuse]}
+    client = Client(api_key=KEY, transport=transport, event_hooks=hooks)
+    with client, pytest.raises(RuntimeError, match="refuses"):
+        client.generate_content("m", BODY)
+    assert closed == [True]
+
+
+@pytest.mark.parametrize("auth", STYLES)
+def test_async_event_hooks_never_see_the_key(auth: AuthStyle) -> None:
+    seen: list[str] = []
+    sent: list[httpx.Request] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=ANSWER)
+
+    async def on_request(request: httpx.Request) -> None:
+        seen.append(f"{request.url} {dict(request.headers)}")
+
+    async def on_response(response: httpx.Response) -> None:
+        seen.append(f"{response.request.url} {dict(response.request.headers)}")
+
+    async def main() -> None:
+        hooks: dict[str, list[Callable[..., Any]]] = {
+            "request": [on_request],
+            "response": [on_response],
+        }
+        transport = httpx.MockTransport(handler)
+        async with AsyncClient(
+            api_key=KEY, auth=auth, transport=transport, event_hooks=hooks
+        ) as client:
+            await client.generate_content("m", BODY)
+
+    asyncio.run(main())
+    assert len(seen) == 2 and not any(_leaks(line) for line in seen)
+    assert _leaks(f"{sent[0].url} {dict(sent[0].headers)}")
+
+
+def test_an_injected_http_client_keeps_its_own_auth_without_a_key(
+    monkeypatch: pytest.MonkeyPatch, recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    with httpx.Client(transport=recording, auth=("user", "pass")) as http:
+        Client(http_client=http).generate_content("m", BODY)
+    assert sent[0].headers["authorization"].startswith("Basic ")
+
+
+def test_the_keys_auth_replaces_an_injected_http_clients_own(
+    recording: httpx.MockTransport, sent: list[httpx.Request]
+) -> None:
+    with httpx.Client(transport=recording, auth=("user", "pass")) as http:
+        Client(api_key=KEY, auth="bearer", http_client=http).generate_content("m", BODY)
+    assert sent[0].headers["authorization"] == f"Bearer {KEY}"
 
 
 def test_raw_response_request_never_shows_the_key(recording: httpx.MockTransport) -> None:

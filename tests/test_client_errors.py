@@ -28,7 +28,7 @@ from wisdomgate_api import (
     ServiceUnavailableError,
     WisdomGateError,
 )
-from wisdomgate_api._response import error_from_status
+from wisdomgate_api._core.response import error_from_status
 
 EXAMPLES = Path(__file__).parent / "data" / "recorded"
 BODY = {"contents": [{"parts": [{"text": "hi"}]}]}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import pickle
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -12,17 +15,19 @@ from pydantic import ValidationError
 from codegen.operations import operations_of
 from tests.schema_strategies import SPEC
 from wisdomgate_api import (
+    NOT_GIVEN,
     APIResponse,
     APIResponseValidationError,
     AsyncClient,
     AsyncClientWithRawResponse,
     Client,
     ClientWithRawResponse,
+    NotGiven,
     RetryPolicy,
     Stream,
-    encode_body,
     models,
 )
+from wisdomgate_api._core.encoding import encode_body
 
 KEY = "test-key-123"
 BODY = {"contents": [{"role": "user", "parts": [{"text": "How does AI work?"}]}]}
@@ -165,6 +170,63 @@ def test_default_timeout_is_long_to_read_and_short_to_connect(
 def test_timeout_can_be_set_per_call(client: Client, sent: list[httpx.Request]) -> None:
     client.generate_content("m", BODY, timeout=httpx.Timeout(5.0))
     assert sent[0].extensions["timeout"]["read"] == 5.0
+
+
+NO_TIMEOUT = {"connect": None, "read": None, "write": None, "pool": None}
+
+
+def _timeout_sent(client_timeout: float | httpx.Timeout | None, **call: Any) -> dict[str, Any]:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=ANSWER)
+
+    transport = httpx.MockTransport(handler)
+    with Client(api_key=KEY, transport=transport, timeout=client_timeout) as client:
+        client.generate_content("m", BODY, **call)
+    found: dict[str, Any] = sent[0].extensions["timeout"]
+    return found
+
+
+def test_a_per_call_timeout_of_none_means_no_timeout_as_in_httpx() -> None:
+    assert _timeout_sent(3.0, timeout=None) == NO_TIMEOUT
+
+
+def test_a_per_call_timeout_left_out_or_not_given_is_the_clients() -> None:
+    assert _timeout_sent(3.0) == dict.fromkeys(NO_TIMEOUT, 3.0)
+    assert _timeout_sent(3.0, timeout=NOT_GIVEN) == dict.fromkeys(NO_TIMEOUT, 3.0)
+
+
+def test_a_per_call_number_is_every_phase() -> None:
+    assert _timeout_sent(3.0, timeout=7.5) == dict.fromkeys(NO_TIMEOUT, 7.5)
+
+
+def test_a_client_timeout_of_none_means_no_timeout() -> None:
+    assert _timeout_sent(None) == NO_TIMEOUT
+    assert _timeout_sent(None, timeout=2.0) == dict.fromkeys(NO_TIMEOUT, 2.0)
+
+
+def test_an_async_per_call_timeout_of_none_means_no_timeout() -> None:
+    sent: list[httpx.Request] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=ANSWER)
+
+    async def main() -> None:
+        transport = httpx.MockTransport(handler)
+        async with AsyncClient(api_key=KEY, transport=transport, timeout=3.0) as client:
+            await client.generate_content("m", BODY, timeout=None)
+            await client.generate_content("m", BODY)
+
+    asyncio.run(main())
+    assert [r.extensions["timeout"] for r in sent] == [NO_TIMEOUT, dict.fromkeys(NO_TIMEOUT, 3.0)]
+
+
+def test_not_given_is_one_value_that_pickles_as_itself() -> None:
+    assert pickle.loads(pickle.dumps(NOT_GIVEN)) is NOT_GIVEN
+    assert repr(NOT_GIVEN) == "NOT_GIVEN" and isinstance(NOT_GIVEN, NotGiven)
 
 
 def test_with_raw_response_exposes_status_and_headers(client: Client) -> None:

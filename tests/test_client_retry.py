@@ -13,8 +13,6 @@ import httpx
 import pytest
 
 from wisdomgate_api import (
-    RETRY_STATUSES,
-    TRANSIENT_CAUSES,
     AnswerLostError,
     APIConnectionError,
     APIResponseValidationError,
@@ -27,12 +25,16 @@ from wisdomgate_api import (
     RetryPolicy,
     ServiceUnavailableError,
     models,
+)
+from wisdomgate_api._core.exceptions import error_class_for
+from wisdomgate_api._core.retry import (
+    RETRY_STATUSES,
+    TRANSIENT_CAUSES,
     quota_exhausted,
     retry_delay,
     server_delay,
     should_retry,
 )
-from wisdomgate_api._exceptions import error_class_for
 
 EXAMPLES = Path(__file__).parent / "data" / "recorded"
 BODY = {"contents": [{"parts": [{"text": "hi"}]}]}

@@ -16,10 +16,10 @@ from wisdomgate_api import (
     RateLimitError,
     RetryPolicy,
     ServiceUnavailableError,
-    SSEDecoder,
     Stream,
     models,
 )
+from wisdomgate_api._core.streaming import SSEDecoder
 
 RECORDED_SSE = Path(__file__).parent / "data" / "recorded" / "image-thought-signature.sse.txt"
 BODY = {"contents": [{"parts": [{"text": "draw a cat"}]}]}

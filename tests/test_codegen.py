@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -12,10 +13,11 @@ import pytest
 from codegen import regen
 from codegen.surface import describe_changes, surface_of
 from tests.schema_strategies import SPEC
-from wisdomgate_api import Base64Data, models
+from wisdomgate_api import SPEC_SHA256, Base64Data, models
 
 GENERATED = regen.TARGET
 PACKAGE = regen.PACKAGE
+CORE = regen.CORE_PACKAGE
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +50,36 @@ def test_regen_is_deterministic(fresh_build: Path, tmp_path: Path) -> None:
     assert regen.differences(second, fresh_build) == []
 
 
-def test_header_records_spec_hash_not_time_or_path(fresh_build: Path) -> None:
+def test_only_spec_py_records_the_spec_hash(fresh_build: Path) -> None:
     spec_hash = hashlib.sha256(regen.SPEC.read_bytes()).hexdigest()
-    first_line = (fresh_build / PACKAGE / "models.py").read_text(encoding="utf-8").splitlines()[0]
-    assert spec_hash in first_line
-    assert "timestamp" not in first_line and str(regen.ROOT) not in first_line
+    files = sorted(p for p in fresh_build.rglob("*") if p.is_file())
+    holding = [p.relative_to(fresh_build).as_posix() for p in files if spec_hash in p.read_text()]
+    assert holding == [f"{PACKAGE}/_spec.py"]
+    assert spec_hash == SPEC_SHA256
+
+
+def test_every_rendered_file_starts_with_the_header(fresh_build: Path) -> None:
+    rendered = sorted((fresh_build / PACKAGE).glob("*.py"))  # _core/ holds the copies
+    assert {path.read_text(encoding="utf-8").splitlines()[0] for path in rendered} == {regen.HEADER}
+    assert "Do not edit" in regen.HEADER and str(regen.ROOT) not in regen.HEADER
+
+
+def test_a_spec_update_changes_only_what_it_changes(
+    fresh_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a new description changes the models and the hash, nothing else: not the client, the core,
+    # the exports or the surface
+    spec = copy.deepcopy(SPEC)
+    spec["components"]["schemas"]["Blob"]["description"] = "Raw media bytes, described anew."
+    edited = tmp_path / "openapi.json"
+    edited.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    monkeypatch.setattr(regen, "SPEC", edited)
+    second = tmp_path / "generated"
+    regen.build(second)
+    assert regen.differences(second, fresh_build) == [
+        f"differs: {PACKAGE}/_spec.py",
+        f"differs: {PACKAGE}/models.py",
+    ]
 
 
 def test_check_reports_a_stale_extra_file_in_the_package(fresh_build: Path, target: Path) -> None:
@@ -82,6 +109,38 @@ def test_check_reports_a_hand_edit(fresh_build: Path, target: Path) -> None:
 def test_check_reports_a_missing_file(fresh_build: Path, target: Path) -> None:
     (target / PACKAGE / "py.typed").unlink()
     assert regen.differences(fresh_build, target) == [f"missing: {PACKAGE}/py.typed"]
+
+
+def test_check_reports_a_hand_edit_of_a_core_copy(fresh_build: Path, target: Path) -> None:
+    with (target / PACKAGE / CORE / "retry.py").open("a") as handle:
+        handle.write("# hand edit\n")
+    assert regen.differences(fresh_build, target) == [f"differs: {PACKAGE}/{CORE}/retry.py"]
+
+
+# ---------------------------------------------------------------- the hand-written client core
+
+
+def test_the_core_is_copied_byte_for_byte(fresh_build: Path) -> None:
+    copies = fresh_build / PACKAGE / CORE
+    sources = sorted(regen.CORE.glob("*.py"))
+    assert sorted(p.name for p in copies.iterdir()) == [p.name for p in sources]
+    assert [p.name for p in sources if (copies / p.name).read_bytes() != p.read_bytes()] == []
+
+
+@pytest.mark.parametrize("source", sorted(regen.CORE.glob("*.py")), ids=lambda p: p.name)
+def test_every_core_module_says_where_it_is_edited(source: Path) -> None:
+    first_line = source.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith("# Hand-written in codegen/core/, copied verbatim into generated/")
+
+
+@pytest.mark.parametrize("source", sorted(regen.CORE.glob("*.py")), ids=lambda p: p.name)
+def test_the_core_imports_nothing_generated(source: Path) -> None:
+    # only its own modules, by relative import, so it is type-checked as it stands in codegen/core
+    text = source.read_text(encoding="utf-8")
+    assert "wisdomgate_api" not in "".join(
+        line for line in text.splitlines() if line.startswith(("import ", "from "))
+    )
+    assert "from .." not in text
 
 
 # ---------------------------------------------------------------- sync
@@ -231,10 +290,10 @@ def test_an_operation_security_override_is_reported() -> None:
 def test_every_byte_field_becomes_base64_data() -> None:
     overrides = regen.byte_field_overrides(SPEC)
     assert overrides == {
-        "Blob.data": "wisdomgate_api._base.Base64Data",
-        "FunctionResponseBlob.data": "wisdomgate_api._base.Base64Data",
-        "Part.thought_signature": "wisdomgate_api._base.Base64Data",
-        "SearchEntryPoint.sdk_blob": "wisdomgate_api._base.Base64Data",
+        "Blob.data": "wisdomgate_api._core.base.Base64Data",
+        "FunctionResponseBlob.data": "wisdomgate_api._core.base.Base64Data",
+        "Part.thought_signature": "wisdomgate_api._core.base.Base64Data",
+        "SearchEntryPoint.sdk_blob": "wisdomgate_api._core.base.Base64Data",
     }
 
 

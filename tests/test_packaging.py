@@ -29,16 +29,71 @@ def test_every_public_name_exists_once() -> None:
     assert [name for name in names if not hasattr(wisdomgate_api, name)] == []
 
 
+# What a user needs: the clients and their results, the models and their bases, the errors, the
+# retry policy, the redactor, NOT_GIVEN and the constants of configuration. The retry rule's pieces, the SSE
+# decoder and the body encoder are the client's own (wisdomgate_api._core.*).
+PUBLIC = {
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "SPEC_SHA256",
+    "APIConnectionError",
+    "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AnswerLostError",
+    "ApiModel",
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncStream",
+    "AuthStyle",
+    "AuthenticationError",
+    "BadRequestError",
+    "Base64Data",
+    "Client",
+    "ClientWithRawResponse",
+    "DeadlineExceededError",
+    "InternalServerError",
+    "NotFoundError",
+    "NotGiven",
+    "OpenStrEnum",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Redactor",
+    "RetryPolicy",
+    "ServiceUnavailableError",
+    "Stream",
+    "WisdomGateError",
+    "models",
+}
+
+
+def test_the_public_names_are_what_a_user_needs() -> None:
+    assert set(wisdomgate_api.__all__) == PUBLIC
+
+
+def test_no_public_name_outside_all() -> None:
+    # `from wisdomgate_api import *` and a reader of dir() see the same names; the private
+    # modules beneath (_core, _client, _spec) are attributes only because they are imported
+    public = {name for name in vars(wisdomgate_api) if not name.startswith("_")}
+    assert public == PUBLIC
+
+
 def test_every_subpackage_is_in_the_distribution() -> None:
     # setuptools installs only the packages pyproject.toml lists; an editable install hides that
     root = Path(__file__).resolve().parents[1]
-    listed = set(
-        tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
-            "packages"
-        ]
-    )
+    tool = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    listed = set(tool["setuptools"]["packages"])
     found = {
-        ".".join(init.parent.relative_to(root).parts)
-        for init in (root / "wisdomgate").rglob("__init__.py")
+        ".".join((top, *init.parent.relative_to(folder).parts))
+        for top, folder in (
+            ("wisdomgate", root / "wisdomgate"),
+            ("wisdomgate_api", root / "generated" / "wisdomgate_api"),
+        )
+        for init in folder.rglob("__init__.py")
     }
+    assert "wisdomgate_api._core" in found
     assert found <= listed

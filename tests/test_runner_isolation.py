@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import Reply, ScriptedClient, manifest, plan, run, turn
 from wisdomgate.artifacts import folders as outputs
-from wisdomgate_api import Redactor, encode_body
+from wisdomgate_api import Redactor
+from wisdomgate_api._core.encoding import encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
 
 

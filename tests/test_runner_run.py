@@ -17,7 +17,8 @@ from wisdomgate.artifacts.folders import OutputFolders
 from wisdomgate.artifacts.manifest import expand_request
 from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.run.runner import FolderClashError, Runner, RunnerOptions, RunResult
-from wisdomgate_api import BadRequestError, encode_body
+from wisdomgate_api import BadRequestError
+from wisdomgate_api._core.encoding import encode_body
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse, GenerationConfig
 
 Reply = GenerateContentResponse | Exception

@@ -23,7 +23,7 @@ from wisdomgate.errors import FolderBusyError
 from wisdomgate.recipe import PlannedRun
 from wisdomgate.run.conversation import Conversation, dry_run_placeholder
 from wisdomgate.run.store import FileRef, RunStore, RunStores, request_file_name
-from wisdomgate_api import encode_body
+from wisdomgate_api._core.encoding import encode_body
 
 __all__ = ["DryRunRequest", "DryRunResult", "dry_run"]
 

@@ -15,8 +15,8 @@ from wisdomgate_api import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
-    quota_exhausted,
 )
+from wisdomgate_api._core.retry import quota_exhausted
 
 __all__ = [
     "OutcomeKind",

@@ -64,7 +64,8 @@ from wisdomgate.run.store import (
     text_file_name,
 )
 from wisdomgate.run.wire import compact_request, response_metadata, strip_inline_data
-from wisdomgate_api import Redactor, WisdomGateError, encode_body
+from wisdomgate_api import Redactor, WisdomGateError
+from wisdomgate_api._core.encoding import encode_body
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
 __all__ = [

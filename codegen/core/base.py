@@ -1,4 +1,4 @@
-{{ header }}
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
 """Base classes of the generated models: wire-faithful pydantic models, open enums, base64 data."""
 
 from __future__ import annotations
@@ -7,12 +7,13 @@ import base64
 import binascii
 import re
 from enum import StrEnum
+from types import ModuleType
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-__all__ = ["ApiModel", "Base64Data", "OpenStrEnum"]
+__all__ = ["ApiModel", "Base64Data", "OpenStrEnum", "complete_models"]
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 _URL_SAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
@@ -145,3 +146,12 @@ def _unknown_in(value: Any, path: str) -> list[str]:
     if isinstance(value, dict):
         return [p for key, item in value.items() for p in _unknown_in(item, f"{path}.{key}")]
     return []
+
+
+def complete_models(module: ModuleType) -> None:
+    """Resolve the forward references of every ApiModel in module, so model_fields is complete."""
+    # datamodel-codegen rebuilds only recursive models; code that introspects model_fields
+    # (recipe checks, the schema export) needs every one of them resolved.
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, ApiModel):
+            value.model_rebuild()

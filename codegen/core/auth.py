@@ -1,9 +1,17 @@
-{{ header }}
-"""The API key: checked once, added below httpx's hooks and logging, redacted from every text."""
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
+"""The API key: checked once, added where no hook, log line or repr sees it, redacted from text.
+
+The header and bearer styles go through httpx's own mechanism, `KeyAuth` (an httpx.Auth). httpx
+runs an Auth before its event hooks, so the client runs the caller's hooks itself, on the request
+it built, which never carries the key (base_client.py). The query style cannot be an Auth: httpx
+logs every request's URL ("HTTP Request: POST https://...?key=..."), after the Auth and above the
+transport, so `KeyTransport` adds `?key=` below that log line.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -15,6 +23,7 @@ __all__ = [
     "AsyncKeyTransport",
     "AuthStyle",
     "Credentials",
+    "KeyAuth",
     "KeyTransport",
     "Redactor",
     "clean_key",
@@ -60,7 +69,11 @@ class Credentials:
         else:
             headers["x-goog-api-key"] = self.key
         return httpx.Request(
-            request.method, url, headers=headers, stream=request.stream, extensions=request.extensions
+            request.method,
+            url,
+            headers=headers,
+            stream=request.stream,
+            extensions=request.extensions,
         )
 
     def redact(self, text: str) -> str:
@@ -108,8 +121,24 @@ def _forms(secret: str) -> set[str]:
     return {form for form in forms if form}
 
 
+class KeyAuth(httpx.Auth):
+    """The header and bearer styles as an httpx.Auth: each request is sent as a copy with the key."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = credentials
+
+    def __repr__(self) -> str:
+        return f"KeyAuth(style={self._credentials.style!r})"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send a copy of request carrying the key."""
+        # A copy, not the usual in-place header: the request the client built stays key-free for
+        # the caller's event hooks, for errors, and as the response's `request`.
+        yield self._credentials.apply(request)
+
+
 class KeyTransport(httpx.BaseTransport):
-    """Adds the key below httpx's event hooks and logging, so neither ever sees it."""
+    """Adds `?key=` below httpx's logging of each URL (the query style), so no log line shows it."""
 
     def __init__(self, inner: httpx.BaseTransport, credentials: Credentials) -> None:
         self._inner = inner
@@ -125,7 +154,7 @@ class KeyTransport(httpx.BaseTransport):
 
 
 class AsyncKeyTransport(httpx.AsyncBaseTransport):
-    """The async KeyTransport."""
+    """The async KeyTransport: `?key=` added below httpx's logging."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, credentials: Credentials) -> None:
         self._inner = inner

@@ -1,4 +1,4 @@
-{{ header }}
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
 """The core under Client and AsyncClient: configuration, credentials, request building, retries."""
 
 from __future__ import annotations
@@ -9,20 +9,20 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self, get_args
+from typing import Any, ClassVar, Self, get_args
 from urllib.parse import quote
 
 import httpx
 
-from wisdomgate_api._auth import AsyncKeyTransport, AuthStyle, Credentials, KeyTransport, clean_key
-from wisdomgate_api._exceptions import APIConnectionError, APIStatusError, WisdomGateError
-from wisdomgate_api._response import body_error, encoding_error, http_error, status_error
-from wisdomgate_api._retry import RetryPolicy, retry_delay, should_retry
+from .auth import AsyncKeyTransport, AuthStyle, Credentials, KeyAuth, KeyTransport, clean_key
+from .exceptions import APIConnectionError, APIStatusError, WisdomGateError
+from .response import body_error, encoding_error, http_error, status_error
+from .retry import RetryPolicy, retry_delay, should_retry
+from .timeouts import NotGiven, TimeoutArg, as_timeout
 
 __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
-    "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
     "AsyncAPIClient",
     "AuthStyle",
@@ -35,14 +35,12 @@ __all__ = [
 ]
 
 EventHooks = Mapping[str, list[Callable[..., Any]]]
-TimeoutArg = float | httpx.Timeout | None
+Hook = Callable[..., Any]
 
 API_KEY_ENV = "WISDOM_GATE_KEY"
 BASE_URL_ENV = "WISDOM_GATE_BASE_URL"
-DEFAULT_BASE_URL = "{{ default_base_url }}"
 # Image generation can take minutes to answer; connecting should not.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
-USER_AGENT = "wisdomgate-api/{{ info.version }}"
 
 logger = logging.getLogger("wisdomgate_api")
 
@@ -102,22 +100,36 @@ def _check_injected(http_client: object, transport: object, hooks: object, auth:
 class BaseClient:
     """Configuration shared by the sync and async clients."""
 
+    # Set by the generated Client and AsyncClient from openapi.json: the core knows no spec.
+    _default_base_url: ClassVar[str]
+    _user_agent: ClassVar[str]
+
     def __init__(
         self,
         *,
         api_key: str | None,
         base_url: str | None,
         auth: AuthStyle,
-        timeout: float | httpx.Timeout,
+        timeout: TimeoutArg,
         retry: RetryPolicy | None,
+        event_hooks: EventHooks | None,
     ) -> None:
         if auth not in get_args(AuthStyle):
             raise ValueError(f"auth must be one of {get_args(AuthStyle)}, not {auth!r}")
         self._credentials = Credentials(clean_key(api_key or os.environ.get(API_KEY_ENV)), auth)
-        self._base_url = _checked_url(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._base_url = _checked_url(
+            base_url or os.environ.get(BASE_URL_ENV) or self._default_base_url
+        )
+        self._timeout = as_timeout(timeout)
         self.retry = retry or RetryPolicy()
-        self._owns_http = True
+        # header and bearer: httpx's Auth; query: a KeyTransport, which the subclasses put below.
+        # Without a key there is no Auth, so an injected http_client keeps its own.
+        keyed = bool(self._credentials.key) and auth != "query"
+        self._key_auth = KeyAuth(self._credentials) if keyed else None
+        # the caller's event hooks, run by the client (_exchange) on requests without the key:
+        # httpx would run them after the Auth, on the copy that carries it
+        self._request_hooks: list[Hook] = list((event_hooks or {}).get("request", []))
+        self._response_hooks: list[Hook] = list((event_hooks or {}).get("response", []))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self.auth!r})"
@@ -135,10 +147,6 @@ class BaseClient:
     def _redact(self, text: str) -> str:
         return self._credentials.redact(text)
 
-    def _wire(self, request: httpx.Request) -> httpx.Request:
-        # an injected http_client's transport cannot be wrapped, so the key goes on here
-        return request if self._owns_http else self._credentials.apply(request)
-
     def _failure(
         self, exc: httpx.HTTPError | UnicodeEncodeError, request: httpx.Request | None
     ) -> WisdomGateError:
@@ -147,9 +155,12 @@ class BaseClient:
         return http_error(exc, request, self._redact)
 
     def _build_request(
-        self, http: httpx.Client | httpx.AsyncClient, options: RequestOptions, timeout: TimeoutArg
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        options: RequestOptions,
+        timeout: TimeoutArg | NotGiven,
     ) -> httpx.Request:
-        headers = {"user-agent": USER_AGENT}
+        headers = {"user-agent": self._user_agent}
         headers["accept"] = "text/event-stream" if options.stream else "application/json"
         if options.content is not None:
             headers["content-type"] = "application/json"
@@ -159,7 +170,7 @@ class BaseClient:
             params=dict(options.params) or None,
             content=options.content,
             headers=headers,
-            timeout=timeout if timeout is not None else self._timeout,
+            timeout=self._timeout if isinstance(timeout, NotGiven) else as_timeout(timeout),
         )
 
     def _should_retry(self, error: WisdomGateError, attempt: int) -> bool:
@@ -188,22 +199,27 @@ class SyncAPIClient(BaseClient):
         api_key: str | None = None,
         base_url: str | None = None,
         auth: AuthStyle = "header",
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: TimeoutArg = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
         event_hooks: EventHooks | None = None,
     ) -> None:
-        super().__init__(api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry)
-        _check_injected(http_client, transport, event_hooks, auth)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=KeyTransport(
-                transport or httpx.HTTPTransport(proxy=_env_proxy(self._base_url)),
-                self._credentials,
-            ),
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            auth=auth,
+            timeout=timeout,
+            retry=retry,
             event_hooks=event_hooks,
         )
+        _check_injected(http_client, transport, event_hooks, auth)
+        self._owns_http = http_client is None
+        if http_client is None:
+            inner = transport or httpx.HTTPTransport(proxy=_env_proxy(self._base_url))
+            keyed = KeyTransport(inner, self._credentials) if auth == "query" else inner
+            http_client = httpx.Client(transport=keyed)
+        self._http = http_client
 
     def close(self) -> None:
         """Close the connections (an injected http_client is left open)."""
@@ -218,7 +234,7 @@ class SyncAPIClient(BaseClient):
     ) -> None:
         self.close()
 
-    def _send(self, options: RequestOptions, timeout: TimeoutArg = None) -> httpx.Response:
+    def _send(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> httpx.Response:
         attempt = 1
         while True:
             try:
@@ -229,24 +245,38 @@ class SyncAPIClient(BaseClient):
                 self.retry.sleep(self._retry_delay(error, attempt, options))
             attempt += 1
 
-    def _send_once(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+    def _send_once(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> httpx.Response:
         response = self._receive_head(options, timeout)
         if options.stream and response.is_success:
             return response  # its Stream reads the body, chunk by chunk
         return self._read_body(response)
 
-    def _receive_head(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+    def _receive_head(
+        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
+    ) -> httpx.Response:
         # up to the status line and headers: a failure here means the server produced no answer
         request: httpx.Request | None = None
         try:
             request = self._build_request(self._http, options, timeout)
-            response = self._http.send(self._wire(request), stream=True)
+            return self._exchange(request)
         except (httpx.HTTPError, UnicodeEncodeError) as exc:
             failure = self._failure(exc, request)
-        else:
-            response.request = request  # what callers see never carries the key
-            return response
         raise failure  # outside `except`: the httpx error, which may show the key, is not chained
+
+    def _exchange(self, request: httpx.Request) -> httpx.Response:
+        # what httpx.Client.send does with event hooks, but around the Auth instead of after it
+        for hook in self._request_hooks:
+            hook(request)
+        auth = self._key_auth or httpx.USE_CLIENT_DEFAULT
+        response = self._http.send(request, auth=auth, stream=True)
+        response.request = request  # not the copy the Auth sent: what callers see has no key
+        try:
+            for hook in self._response_hooks:
+                hook(response)
+        except BaseException:
+            response.close()
+            raise
+        return response
 
     def _read_body(self, response: httpx.Response) -> httpx.Response:
         # after the status line: a 2xx body lost here is an answer the server made (AnswerLostError)
@@ -272,22 +302,27 @@ class AsyncAPIClient(BaseClient):
         api_key: str | None = None,
         base_url: str | None = None,
         auth: AuthStyle = "header",
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: TimeoutArg = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
         event_hooks: EventHooks | None = None,
     ) -> None:
-        super().__init__(api_key=api_key, base_url=base_url, auth=auth, timeout=timeout, retry=retry)
-        _check_injected(http_client, transport, event_hooks, auth)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            transport=AsyncKeyTransport(
-                transport or httpx.AsyncHTTPTransport(proxy=_env_proxy(self._base_url)),
-                self._credentials,
-            ),
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            auth=auth,
+            timeout=timeout,
+            retry=retry,
             event_hooks=event_hooks,
         )
+        _check_injected(http_client, transport, event_hooks, auth)
+        self._owns_http = http_client is None
+        if http_client is None:
+            inner = transport or httpx.AsyncHTTPTransport(proxy=_env_proxy(self._base_url))
+            keyed = AsyncKeyTransport(inner, self._credentials) if auth == "query" else inner
+            http_client = httpx.AsyncClient(transport=keyed)
+        self._http = http_client
 
     async def aclose(self) -> None:
         """Close the connections (an injected http_client is left open)."""
@@ -302,7 +337,9 @@ class AsyncAPIClient(BaseClient):
     ) -> None:
         await self.aclose()
 
-    async def _send(self, options: RequestOptions, timeout: TimeoutArg = None) -> httpx.Response:
+    async def _send(
+        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
+    ) -> httpx.Response:
         attempt = 1
         while True:
             try:
@@ -313,24 +350,40 @@ class AsyncAPIClient(BaseClient):
                 await self.retry.async_sleep(self._retry_delay(error, attempt, options))
             attempt += 1
 
-    async def _send_once(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+    async def _send_once(
+        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
+    ) -> httpx.Response:
         response = await self._receive_head(options, timeout)
         if options.stream and response.is_success:
             return response  # its AsyncStream reads the body, chunk by chunk
         return await self._read_body(response)
 
-    async def _receive_head(self, options: RequestOptions, timeout: TimeoutArg) -> httpx.Response:
+    async def _receive_head(
+        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
+    ) -> httpx.Response:
         # up to the status line and headers: a failure here means the server produced no answer
         request: httpx.Request | None = None
         try:
             request = self._build_request(self._http, options, timeout)
-            response = await self._http.send(self._wire(request), stream=True)
+            return await self._exchange(request)
         except (httpx.HTTPError, UnicodeEncodeError) as exc:
             failure = self._failure(exc, request)
-        else:
-            response.request = request  # what callers see never carries the key
-            return response
         raise failure  # outside `except`: the httpx error, which may show the key, is not chained
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        # what httpx.AsyncClient.send does with event hooks, but around the Auth instead of after it
+        for hook in self._request_hooks:
+            await hook(request)
+        auth = self._key_auth or httpx.USE_CLIENT_DEFAULT
+        response = await self._http.send(request, auth=auth, stream=True)
+        response.request = request  # not the copy the Auth sent: what callers see has no key
+        try:
+            for hook in self._response_hooks:
+                await hook(response)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
 
     async def _read_body(self, response: httpx.Response) -> httpx.Response:
         # after the status line: a 2xx body lost here is an answer the server made (AnswerLostError)

@@ -1,4 +1,4 @@
-{{ header }}
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
 """HTTP answers as results or typed errors: APIResponse, google.rpc.Status parsing, parsing models."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import ValidationError
 
-from wisdomgate_api._base import ApiModel
-from wisdomgate_api._exceptions import (
+from .base import ApiModel
+from .exceptions import (
     AnswerLostError,
     APIConnectionError,
     APIResponseValidationError,
@@ -81,7 +81,9 @@ def _keep(text: str) -> str:
 class APIResponse(Generic[T]):
     """One call's httpx.Response (status, headers) plus parse() for its typed result."""
 
-    def __init__(self, http_response: httpx.Response, parser: Callable[[httpx.Response], T]) -> None:
+    def __init__(
+        self, http_response: httpx.Response, parser: Callable[[httpx.Response], T]
+    ) -> None:
         self.http_response = http_response
         self._parser = parser
         self._parsed: T = _UNSET
@@ -166,7 +168,9 @@ def error_from_status(
     code = status_code or _code_of(error.get("code"), status)
     message = redact(str(error.get("message") or status or "unknown error"))
     raw_details = error.get("details")
-    details = [d for d in raw_details if isinstance(d, dict)] if isinstance(raw_details, list) else []
+    details = (
+        [d for d in raw_details if isinstance(d, dict)] if isinstance(raw_details, list) else []
+    )
     return error_class_for(code)(
         message, status_code=code, status=status, details=details, response=response
     )

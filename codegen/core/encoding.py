@@ -1,4 +1,4 @@
-{{ header }}
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
 """Request bodies on the wire: the one serialisation the client, dry runs and tests share."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from wisdomgate_api._base import ApiModel
+from .base import ApiModel
 
 __all__ = ["coerce_body", "encode_body"]
 

@@ -1,4 +1,4 @@
-{{ header }}
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
 """The client's exception hierarchy: every API and transport error it raises.
 
 The runtime's own errors (recipe, usage, output) are not here: they derive from

@@ -1,4 +1,4 @@
-{{ header }}
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
 """When to retry a failed call and how long to wait: a policy and small pure functions over it.
 
 The money rule lives here, in should_retry: a request is re-sent only when the server cannot have
@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wisdomgate_api._exceptions import (
+from .exceptions import (
     AnswerLostError,
     APIConnectionError,
     APIStatusError,

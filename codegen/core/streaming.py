@@ -1,4 +1,4 @@
-{{ header }}
+# Hand-written in codegen/core/, copied verbatim into generated/wisdomgate_api/_core/ by `make regen`.
 """Server-sent events: a WHATWG event-stream decoder and typed Stream / AsyncStream of chunks."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any, Generic, Self, TypeVar
 import httpx
 from pydantic import ValidationError
 
-from wisdomgate_api._base import ApiModel
-from wisdomgate_api._exceptions import APIResponseValidationError, WisdomGateError
-from wisdomgate_api._response import Redact, body_error, error_from_status
+from .base import ApiModel
+from .exceptions import APIResponseValidationError, WisdomGateError
+from .response import Redact, body_error, error_from_status
 
 __all__ = ["AsyncStream", "SSEDecoder", "Stream", "decode_chunk"]
 
