@@ -49,6 +49,13 @@ _METHODS = ("generateContent", "streamGenerateContent", "countTokens")
 _ALT_VALUES = frozenset({"json", "sse"})
 
 
+_REFUSALS = {
+    # Why a key was refused, for the log line only: the answer keeps the real API's wording.
+    "missing": "no API key (send x-goog-api-key, Authorization: Bearer or ?key=)",
+    "unknown": "unknown API key (accept it with --api-key KEY, or any with --accept-any-key)",
+}
+
+
 class Simulator:
     """Request handlers sharing one configuration and its state (fault counters)."""
 
@@ -114,8 +121,10 @@ class Simulator:
     def _authenticate(self, request: Request) -> None:
         key = _presented_key(request)
         if not key:
+            request.state.wisdomgate_refused = "missing"
             raise errors.missing_key()
         if not self.config.key_is_valid(key):
+            request.state.wisdomgate_refused = "unknown"
             raise errors.api_key_invalid()
 
     async def _generate(
@@ -243,7 +252,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 class _RequestLog:
-    """One log line per request: method, path (never the query: it may hold ?key=), model, status, ms."""
+    """One log line per request: method, path (never the query: it may hold ?key=), model, status,
+    ms, and why a key was refused (never the key, not even part of it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -265,13 +275,16 @@ class _RequestLog:
         finally:
             path: str = scope["path"]
             model = path.rsplit("/", 1)[-1].partition(":")[0] if "/models/" in path else "-"
-            fault = scope.get("state", {}).get("wisdomgate_fault")
+            state = scope.get("state", {})
+            fault = state.get("wisdomgate_fault")
+            refused = state.get("wisdomgate_refused")
             logger.info(
-                "%s %s model=%s status=%s %.1fms%s",
+                "%s %s model=%s status=%s %.1fms%s%s",
                 scope["method"],
                 path,
                 model,
                 status["code"],
                 (time.perf_counter() - started) * 1000,
                 f" fault={fault}" if fault else "",
+                f" refused: {_REFUSALS[refused]}" if refused else "",
             )
