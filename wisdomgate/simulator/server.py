@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
 
 from wisdomgate.simulator.app import create_app
+from wisdomgate.simulator.banner import render_banner
 from wisdomgate.simulator.config import SIMULATOR_KEY, SimulatorConfig
 from wisdomgate.simulator.counter import RequestCounter
 from wisdomgate.simulator.errors import SimulatorError
@@ -39,20 +41,36 @@ class _DroppedConnectionFilter(logging.Filter):
         return record.getMessage() not in self._MESSAGES
 
 
-def _uvicorn_config(
-    config: SimulatorConfig, counter: RequestCounter | None = None, **kwargs: object
-) -> uvicorn.Config:
-    uvicorn_log = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _DroppedConnectionFilter) for f in uvicorn_log.filters):
-        uvicorn_log.addFilter(_DroppedConnectionFilter())
-    # access_log stays off: uvicorn's access line includes the query string, which may hold ?key=.
-    return uvicorn.Config(
-        create_app(config, counter=counter),
-        access_log=False,
-        lifespan="off",
-        log_config=None,
-        **kwargs,  # type: ignore[arg-type]
-    )
+class _Server(uvicorn.Server):
+    """uvicorn's server, calling on_started with the port it is bound to once it listens."""
+
+    def __init__(
+        self,
+        config: SimulatorConfig,
+        counter: RequestCounter | None = None,
+        on_started: Callable[[int], None] | None = None,
+        **kwargs: object,
+    ) -> None:
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _DroppedConnectionFilter) for f in uvicorn_log.filters):
+            uvicorn_log.addFilter(_DroppedConnectionFilter())
+        self._on_started = on_started
+        # access_log stays off: uvicorn's access line includes the query string (?key=).
+        super().__init__(
+            uvicorn.Config(
+                create_app(config, counter=counter),
+                access_log=False,
+                lifespan="off",
+                log_config=None,
+                **kwargs,  # type: ignore[arg-type]
+            )
+        )
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self._on_started is not None:
+            # The port actually bound: the one asked for, or the one picked for port 0.
+            self._on_started(self.servers[0].sockets[0].getsockname()[1])
 
 
 @contextmanager
@@ -70,7 +88,7 @@ def run_simulator(
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    server = uvicorn.Server(_uvicorn_config(config or SimulatorConfig(), counter))
+    server = _Server(config or SimulatorConfig(), counter)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="wisdomgate-simulator", daemon=True
     )
@@ -93,12 +111,40 @@ def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
         time.sleep(0.01)
 
 
-def serve(host: str, port: int, config: SimulatorConfig) -> None:
-    """Serve the simulator in the foreground until interrupted (for `wisdomgate serve`)."""
+class _UntilStarted(logging.Filter):
+    """Hide uvicorn's INFO lines until the server listens: the banner says it better."""
+
+    def __init__(self, server: uvicorn.Server) -> None:
+        super().__init__()
+        self._server = server
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self._server.started or record.levelno >= logging.WARNING
+
+
+def serve(host: str, port: int, config: SimulatorConfig, *, quiet: bool = False) -> None:
+    """Serve the simulator in the foreground until interrupted (for `wisdomgate serve`).
+
+    Prints the startup banner to stderr once listening, unless quiet (then uvicorn's own
+    startup lines, as before the banner existed).
+    """
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("wisdomgate.simulator").setLevel(logging.INFO)
-    uvicorn.Server(_uvicorn_config(config, host=host, port=port)).run()
+
+    def announce(bound_port: int) -> None:
+        if not quiet:
+            print(render_banner(host, bound_port, config), end="", file=sys.stderr, flush=True)
+
+    server = _Server(config, on_started=announce, host=host, port=port)
+    startup_filter = _UntilStarted(server)
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if not quiet:
+        uvicorn_log.addFilter(startup_filter)
+    try:
+        server.run()
+    finally:
+        uvicorn_log.removeFilter(startup_filter)
 
 
 def _port(text: str) -> int:
@@ -136,6 +182,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--accept-any-key", action="store_true", help="accept any non-empty API key"
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print no startup banner (URL, keys, client lines); uvicorn's own lines instead",
     )
 
 
