@@ -59,12 +59,18 @@ _REFUSALS = {
 class Simulator:
     """Request handlers sharing one configuration and its state (fault counters)."""
 
-    def __init__(self, config: SimulatorConfig, counter: RequestCounter | None = None) -> None:
+    def __init__(
+        self,
+        config: SimulatorConfig,
+        counter: RequestCounter | None = None,
+        stopping: asyncio.Event | None = None,
+    ) -> None:
         self.config = config
         self.catalog = config.model_catalog()
         self.signer = Signer(config.seed)
         self.fault_state = FaultState(config.seed)
         self.counter = counter
+        self.stopping = stopping
 
     async def models(self, request: Request) -> Response:
         """GET /v1beta/models."""
@@ -109,7 +115,7 @@ class Simulator:
         )
         delay = self.config.latency + plan.delay
         if delay:
-            await asyncio.sleep(delay)
+            await self._pause(delay)
         if plan.reset is not None:
             request.state.wisdomgate_fault = "reset"
             raise ResetConnection
@@ -126,6 +132,20 @@ class Simulator:
         if not self.config.key_is_valid(key):
             request.state.wisdomgate_refused = "unknown"
             raise errors.api_key_invalid()
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait (latency, slow faults, [[slow:S]]); a 503 at once if the server starts stopping.
+
+        A stop then waits for no request's delay: `serve` ends within a second of a signal.
+        """
+        if self.stopping is None:
+            await asyncio.sleep(seconds)
+            return
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return
+        raise errors.shutting_down()
 
     async def _generate(
         self,
@@ -147,7 +167,7 @@ class Simulator:
         )
         slow = find_triggers(parsed.last_user_text).slow
         if slow:
-            await asyncio.sleep(slow)
+            await self._pause(slow)
         answer = await run_in_threadpool(plan_answer, parsed)
         ctx = ResponseContext(
             req=parsed,
@@ -172,13 +192,17 @@ class Simulator:
 
 
 def create_app(
-    config: SimulatorConfig | None = None, *, counter: RequestCounter | None = None
+    config: SimulatorConfig | None = None,
+    *,
+    counter: RequestCounter | None = None,
+    stopping: asyncio.Event | None = None,
 ) -> Starlette:
     """The simulator as an ASGI app (serve it with uvicorn, or use run_simulator).
 
     `counter`, when given, counts every request the app reads (see RequestCounter).
+    `stopping`, when given and set, ends the requests waiting out a delay with a 503.
     """
-    simulator = Simulator(config or SimulatorConfig(), counter)
+    simulator = Simulator(config or SimulatorConfig(), counter, stopping)
     app = ConnectionApp(
         routes=[
             Route("/v1beta/models", simulator.models, methods=["GET"]),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -25,6 +27,12 @@ __all__ = ["add_serve_arguments", "config_from_args", "run_simulator", "serve"]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 _START_TIMEOUT = 10.0
+_GRACEFUL_SHUTDOWN = 0.5
+"""Seconds a stopping server gives the requests in flight; then uvicorn cancels them.
+
+Requests waiting out a delay (--latency, `slow` faults, [[slow:S]], up to a minute) do not
+count: the stop ends them at once with a 503 (Simulator._pause). This bounds the rest, such
+as a client that never finishes sending its body."""
 
 
 class _DroppedConnectionFilter(logging.Filter):
@@ -41,8 +49,24 @@ class _DroppedConnectionFilter(logging.Filter):
         return record.getMessage() not in self._MESSAGES
 
 
+class _CancelledAtStopFilter(logging.Filter):
+    """Hide the traceback of a request uvicorn cancels when a stop's grace period ends.
+
+    uvicorn cancels requests only then, and says so in its own line ("Cancel N running
+    task(s), timeout graceful shutdown exceeded"); the traceback would add nothing but noise.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
+
+
 class _Server(uvicorn.Server):
-    """uvicorn's server, calling on_started with the port it is bound to once it listens."""
+    """uvicorn's server, stopping within a second: delays in flight end when it stops.
+
+    In the main thread (`serve`) a SIGINT or SIGTERM stops it and it returns normally; it
+    calls on_started with the port it is bound to once it listens.
+    """
 
     def __init__(
         self,
@@ -52,16 +76,21 @@ class _Server(uvicorn.Server):
         **kwargs: object,
     ) -> None:
         uvicorn_log = logging.getLogger("uvicorn.error")
-        if not any(isinstance(f, _DroppedConnectionFilter) for f in uvicorn_log.filters):
-            uvicorn_log.addFilter(_DroppedConnectionFilter())
+        for kind in (_DroppedConnectionFilter, _CancelledAtStopFilter):
+            if not any(isinstance(f, kind) for f in uvicorn_log.filters):
+                uvicorn_log.addFilter(kind())
+        self._stopping = asyncio.Event()
         self._on_started = on_started
         # access_log stays off: uvicorn's access line includes the query string (?key=).
+        app = create_app(config, counter=counter, stopping=self._stopping)
         super().__init__(
             uvicorn.Config(
-                create_app(config, counter=counter),
+                app,
                 access_log=False,
                 lifespan="off",
                 log_config=None,
+                # Typed int, but only passed to asyncio.wait_for: a fraction of a second works.
+                timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN,  # type: ignore[arg-type]
                 **kwargs,  # type: ignore[arg-type]
             )
         )
@@ -71,6 +100,26 @@ class _Server(uvicorn.Server):
         if self.started and self._on_started is not None:
             # The port actually bound: the one asked for, or the one picked for port 0.
             self._on_started(self.servers[0].sockets[0].getsockname()[1])
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._stopping.set()
+        await super().shutdown(sockets)
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn's own version re-raises the signal once stopped: a KeyboardInterrupt (exit 130
+        # with a message, a traceback under python -m) for SIGINT, death by signal for SIGTERM.
+        # For a server, being told to stop is its normal end: exit 0.
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach the main thread only; run_simulator stops with should_exit
+            return
+        stops = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in stops}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 @contextmanager
@@ -123,10 +172,10 @@ class _UntilStarted(logging.Filter):
 
 
 def serve(host: str, port: int, config: SimulatorConfig, *, quiet: bool = False) -> None:
-    """Serve the simulator in the foreground until interrupted (for `wisdomgate serve`).
+    """Serve the simulator in the foreground until SIGINT/SIGTERM (for `wisdomgate serve`).
 
     Prints the startup banner to stderr once listening, unless quiet (then uvicorn's own
-    startup lines, as before the banner existed).
+    startup lines, as before the banner existed). Returns normally after a signal.
     """
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
