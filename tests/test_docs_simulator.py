@@ -2,11 +2,13 @@
 
 Every block of the section runs: the serve command starts the server (on a free port), the
 banner block is what it prints, and each client block runs with the documented URL replaced
-by the real one. curl runs when installed, else the same request goes through httpx.
+by the real one; so does each line the banner offers to paste. curl runs when installed, else
+the same request goes through httpx.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -117,6 +119,36 @@ def test_each_client_block_runs_against_the_server(
     assert output.strip()
     if runnable.startswith("curl "):
         assert json.loads(output)["candidates"][0]["finishReason"] == "STOP"
+
+
+# A pasted Python line only builds a client; one call shows it reaches the server with its key.
+FIRST_CALL = {
+    "wisdomgate_api": "print(client.list_models().models[0].name)",
+    "genai": "print(next(iter(client.models.list())).name)",
+}
+
+
+def banner_copy_lines(banner: str) -> list[str]:
+    """The banner's lines to paste: each follows a `# client` comment line."""
+    lines = banner.splitlines()
+    return [line for before, line in itertools.pairwise(lines) if before.startswith("#")]
+
+
+@pytest.mark.parametrize("index", range(4), ids=["run", "typed", "genai", "curl"])
+def test_each_banner_line_runs_as_pasted(
+    served: tuple[ServeProcess, str], workdir: Path, index: int
+) -> None:
+    process, banner = served
+    line = banner_copy_lines(banner)[index]
+    assert process.url(banner) in line
+    if line.startswith(("import ", "from ")):
+        call = next(call for marker, call in FIRST_CALL.items() if marker in line)
+        output = run([sys.executable, "-c", f"{line}\n{call}"], workdir)
+    elif line.startswith("curl ") and shutil.which("curl") is None:
+        output = curl_with_httpx(line)
+    else:
+        output = run(["sh", "-ec", line], workdir)
+    assert output.strip()
 
 
 def run(command: list[str], cwd: Path) -> str:
