@@ -119,7 +119,7 @@ def served() -> Iterator[tuple[str, queue.Queue[str]]]:
     """`wisdomgate serve --port 0 --fault reset;model=...` in a subprocess: URL and log lines."""
     command = Path(sys.executable).with_name("wisdomgate")
     process = subprocess.Popen(
-        [str(command), "serve", "--port", "0", "--fault", f"reset;model={TEXT}"],
+        [str(command), "serve", "--quiet", "--port", "0", "--fault", f"reset;model={TEXT}"],
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -203,7 +203,7 @@ def _command_serve(args: argparse.Namespace) -> int:
         config = config_from_args(args)
     except SimulatorError as error:
         raise UsageError(str(error)) from None
-    serve(args.host, args.port, config)
+    serve(args.host, args.port, config, quiet=args.quiet)
     return EXIT_OK
 
 

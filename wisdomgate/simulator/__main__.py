@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> None:
         config = config_from_args(args)
     except SimulatorConfigError as exc:
         parser.error(str(exc))  # a usage error (exit 2), not a traceback
-    serve(args.host, args.port, config)
+    serve(args.host, args.port, config, quiet=args.quiet)
 
 
 if __name__ == "__main__":

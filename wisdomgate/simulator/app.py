@@ -49,15 +49,28 @@ _METHODS = ("generateContent", "streamGenerateContent", "countTokens")
 _ALT_VALUES = frozenset({"json", "sse"})
 
 
+_REFUSALS = {
+    # Why a key was refused, for the log line only: the answer keeps the real API's wording.
+    "missing": "no API key (send x-goog-api-key, Authorization: Bearer or ?key=)",
+    "unknown": "unknown API key (accept it with --api-key KEY, or any with --accept-any-key)",
+}
+
+
 class Simulator:
     """Request handlers sharing one configuration and its state (fault counters)."""
 
-    def __init__(self, config: SimulatorConfig, counter: RequestCounter | None = None) -> None:
+    def __init__(
+        self,
+        config: SimulatorConfig,
+        counter: RequestCounter | None = None,
+        stopping: asyncio.Event | None = None,
+    ) -> None:
         self.config = config
         self.catalog = config.model_catalog()
         self.signer = Signer(config.seed)
         self.fault_state = FaultState(config.seed)
         self.counter = counter
+        self.stopping = stopping
 
     async def models(self, request: Request) -> Response:
         """GET /v1beta/models."""
@@ -102,7 +115,7 @@ class Simulator:
         )
         delay = self.config.latency + plan.delay
         if delay:
-            await asyncio.sleep(delay)
+            await self._pause(delay)
         if plan.reset is not None:
             request.state.wisdomgate_fault = "reset"
             raise ResetConnection
@@ -114,9 +127,25 @@ class Simulator:
     def _authenticate(self, request: Request) -> None:
         key = _presented_key(request)
         if not key:
+            request.state.wisdomgate_refused = "missing"
             raise errors.missing_key()
         if not self.config.key_is_valid(key):
+            request.state.wisdomgate_refused = "unknown"
             raise errors.api_key_invalid()
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait (latency, slow faults, [[slow:S]]); a 503 at once if the server starts stopping.
+
+        A stop then waits for no request's delay: `serve` ends within a second of a signal.
+        """
+        if self.stopping is None:
+            await asyncio.sleep(seconds)
+            return
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return
+        raise errors.shutting_down()
 
     async def _generate(
         self,
@@ -138,7 +167,7 @@ class Simulator:
         )
         slow = find_triggers(parsed.last_user_text).slow
         if slow:
-            await asyncio.sleep(slow)
+            await self._pause(slow)
         answer = await run_in_threadpool(plan_answer, parsed)
         ctx = ResponseContext(
             req=parsed,
@@ -163,13 +192,17 @@ class Simulator:
 
 
 def create_app(
-    config: SimulatorConfig | None = None, *, counter: RequestCounter | None = None
+    config: SimulatorConfig | None = None,
+    *,
+    counter: RequestCounter | None = None,
+    stopping: asyncio.Event | None = None,
 ) -> Starlette:
     """The simulator as an ASGI app (serve it with uvicorn, or use run_simulator).
 
     `counter`, when given, counts every request the app reads (see RequestCounter).
+    `stopping`, when given and set, ends the requests waiting out a delay with a 503.
     """
-    simulator = Simulator(config or SimulatorConfig(), counter)
+    simulator = Simulator(config or SimulatorConfig(), counter, stopping)
     app = ConnectionApp(
         routes=[
             Route("/v1beta/models", simulator.models, methods=["GET"]),
@@ -243,7 +276,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 class _RequestLog:
-    """One log line per request: method, path (never the query: it may hold ?key=), model, status, ms."""
+    """One log line per request: method, path (never the query: it may hold ?key=), model, status,
+    ms, and why a key was refused (never the key, not even part of it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -265,13 +299,16 @@ class _RequestLog:
         finally:
             path: str = scope["path"]
             model = path.rsplit("/", 1)[-1].partition(":")[0] if "/models/" in path else "-"
-            fault = scope.get("state", {}).get("wisdomgate_fault")
+            state = scope.get("state", {})
+            fault = state.get("wisdomgate_fault")
+            refused = state.get("wisdomgate_refused")
             logger.info(
-                "%s %s model=%s status=%s %.1fms%s",
+                "%s %s model=%s status=%s %.1fms%s%s",
                 scope["method"],
                 path,
                 model,
                 status["code"],
                 (time.perf_counter() - started) * 1000,
                 f" fault={fault}" if fault else "",
+                f" refused: {_REFUSALS[refused]}" if refused else "",
             )

@@ -25,6 +25,7 @@ __all__ = [
     "model_not_found",
     "payload_too_large",
     "rate_limited",
+    "shutting_down",
     "unable_to_process_image",
     "unavailable",
 ]
@@ -195,6 +196,11 @@ def internal() -> ApiError:
 def unavailable() -> ApiError:
     """503 UNAVAILABLE (the real API's wording for an overloaded model)."""
     return ApiError(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
+
+
+def shutting_down() -> ApiError:
+    """503 UNAVAILABLE for a request still waiting when the server stops (simulator wording)."""
+    return ApiError(503, "UNAVAILABLE", "The simulator is shutting down. Please try again later.")
 
 
 def deadline_exceeded() -> ApiError:
