@@ -160,6 +160,7 @@ def test_lipsum_is_not_available() -> None:
 
 
 def test_a_template_past_the_deadline_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("wisdomgate.recipe.template_budget.MAX_SECONDS", 3.0)
     ticks = itertools.count(0.0, 1.0)  # a clock that moves one second per look
     monkeypatch.setattr("wisdomgate.recipe.template_budget.time.monotonic", lambda: next(ticks))
     env = BudgetedEnvironment()

@@ -66,9 +66,9 @@ class TemplateBudgetError(Exception):
 class Budget:
     """What one render has used so far; each charge past a limit raises TemplateBudgetError."""
 
-    def __init__(self, seconds: float = MAX_SECONDS) -> None:
-        self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = MAX_SECONDS if seconds is None else seconds  # read now: tests may raise it
+        self.deadline = time.monotonic() + self.seconds
         self.iterations = 0
         self.calls = 0
         self.output = 0

@@ -20,7 +20,6 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from wisdomgate.recipe.template_budget import (
-    MAX_SECONDS,
     Budget,
     check_value,
     refuse_size,
@@ -59,9 +58,10 @@ class BudgetedEnvironment(SandboxedEnvironment):
         )
 
     def render(
-        self, template: Template, variables: Mapping[str, Any], seconds: float = MAX_SECONDS
+        self, template: Template, variables: Mapping[str, Any], seconds: float | None = None
     ) -> str:
-        """The template rendered with variables; TemplateBudgetError when it goes over."""
+        """The template rendered with variables; TemplateBudgetError when it goes over (seconds:
+        the deadline, MAX_SECONDS when None)."""
         with Budget(seconds).active():
             # What the template writes is counted (and refused) while it writes it.
             return template.render(variables)
