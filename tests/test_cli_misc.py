@@ -94,3 +94,22 @@ def test_serve_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[str]) -
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert "expected a port number 0..65535, got '99999'" in err and "Traceback" not in err
+
+
+def test_models_lists_every_catalog_model_with_its_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from wisdomgate.catalog import load_catalog
+
+    assert cli.main(["models"]) == 0
+    out = capsys.readouterr().out
+    for model in load_catalog().models():
+        assert f"{model.name}  ({model.kind})" in out
+    assert "aspect ratios: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9" in out
+    assert "reference images: at most 14" in out
+
+
+def test_the_schema_points_at_a_command_that_exists() -> None:
+    schema = json.loads((RECIPES.parent / "schemas" / "recipe.schema.json").read_text("utf-8"))
+    assert "`wisdomgate models`" in schema["properties"]["model"]["description"]
+    assert build_parser().parse_args(["models"]).command == "models"

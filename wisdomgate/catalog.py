@@ -137,11 +137,14 @@ class Catalog:
         *,
         sources: Mapping[str, str] | None = None,
         harm_categories: Sequence[str] = (),
+        rated_harm_categories: Sequence[str] = (),
     ):
         self._models = {model.name: model for model in models}
         self.sources: Mapping[str, str] = MappingProxyType(dict(sources or {}))
         self.harm_categories: tuple[str, ...] = tuple(harm_categories)
         """safetySettings categories the API accepts, in its order (empty: none is accepted)."""
+        self.rated_harm_categories: tuple[str, ...] = tuple(rated_harm_categories)
+        """The categories an answer's safetyRatings list, in the live API's order."""
 
     def get(self, name: str) -> ModelInfo | None:
         """The model, or None when unknown."""
@@ -179,16 +182,22 @@ def parse_catalog(data: Mapping[str, Any]) -> Catalog:
     """Build a Catalog from the data file's JSON object; CatalogError when malformed."""
     try:
         models = [_parse_model(entry) for entry in data["models"]]
-        harm_categories = _parse_harm_categories(data["harm_categories"])
+        harm_categories = _parse_harm_categories(data["harm_categories"], "values")
+        rated = _parse_harm_categories(data["harm_categories"], "rated")
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"malformed model catalog: {exc!r}") from exc
-    return Catalog(models, sources=data.get("sources", {}), harm_categories=harm_categories)
+    return Catalog(
+        models,
+        sources=data.get("sources", {}),
+        harm_categories=harm_categories,
+        rated_harm_categories=rated,
+    )
 
 
-def _parse_harm_categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
-    values = tuple(entry["values"])
+def _parse_harm_categories(entry: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    values = tuple(entry[key])
     if not values or not all(isinstance(v, str) and v.startswith("HARM_CATEGORY_") for v in values):
-        raise ValueError(f"harm_categories.values must be HarmCategory names, not {values!r}")
+        raise ValueError(f"harm_categories.{key} must be HarmCategory names, not {values!r}")
     return values
 
 

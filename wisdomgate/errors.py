@@ -11,6 +11,7 @@ the CLI maps both to exit codes explicitly (see wisdomgate.cli).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,18 @@ class Issue:
     fix: str | None = None
     at_key: bool = False  # point at the key itself (unknown or duplicate key), not its value
     severity: Severity = "error"
+
+    def moved(self, path: FieldPath) -> Issue:
+        """The same issue at another path (found in a merged value, blamed where it was written)."""
+        return dataclasses.replace(self, path=path)
+
+    def noted(self, note: str) -> Issue:
+        """The same issue, its message followed by note (e.g. which runs or --var it came from)."""
+        return dataclasses.replace(self, message=f"{self.message} {note}")
+
+    def with_fix(self, fix: str) -> Issue:
+        """The same issue with another fix."""
+        return dataclasses.replace(self, fix=fix)
 
 
 class RecipeError(ToolkitError):

@@ -50,7 +50,6 @@ __all__ = [
     "PlantedLinkError",
     "RunFolder",
     "atomic_write_bytes",
-    "atomic_write_text",
     "preflight_outputs",
     "safe_name",
 ]
@@ -101,11 +100,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         write_at(dir_fd, path.name, data)
     finally:
         os.close(dir_fd)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """atomic_write_bytes for UTF-8 text."""
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 class RunFolder:

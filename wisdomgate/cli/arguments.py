@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check recipes without sending anything")
     _add_recipe_arguments(validate)
     commands.add_parser("schema", help="print the recipe JSON Schema")
+    commands.add_parser("models", help="list the models recipes may use, with their options")
     serve = commands.add_parser("serve", help="run the simulator (an API look-alike)")
     from wisdomgate.simulator import add_serve_arguments
 

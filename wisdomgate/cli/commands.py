@@ -19,9 +19,11 @@ from collections.abc import Iterator, Sequence
 import httpx
 
 from wisdomgate.artifacts import OutputFolders, write_junit
+from wisdomgate.catalog import load_catalog
 from wisdomgate.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from wisdomgate.cli.arguments import build_parser
 from wisdomgate.cli.console import Reporter, terminal_text
+from wisdomgate.cli.models import catalog_lines
 from wisdomgate.cli.preflight import check_base_url, check_out_dir, check_report_file, read_key
 from wisdomgate.errors import OutputError, RecipeErrors, ToolkitError, UsageError
 from wisdomgate.recipe import PlannedRun, load_plans, render_schema, validate_paths
@@ -226,6 +228,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _command_validate(args)
     if args.command == "schema":
         _write_exactly(render_schema())
+        return EXIT_OK
+    if args.command == "models":
+        for line in catalog_lines(load_catalog()):
+            print(line)
         return EXIT_OK
     return _command_serve(args)
 

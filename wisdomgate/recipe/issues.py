@@ -226,7 +226,7 @@ def pydantic_issues(
         loc = tuple(p for p in item["loc"] if isinstance(p, int) or not _is_tag(p))
         issue = _issue(item["type"], item["msg"], item.get("input"), loc, model, prefix, at_key)
         fix = (item.get("ctx") or {}).get("fix")  # custom errors of recipe.py carry their fix
-        issues.append(Issue(issue.path, issue.message, fix, issue.at_key) if fix else issue)
+        issues.append(issue.with_fix(fix) if fix else issue)
     return issues
 
 

@@ -21,6 +21,7 @@ import yaml
 from wisdomgate.errors import Issue, RecipeError, RecipeErrors, format_field
 from wisdomgate.recipe.format import parse_recipe
 from wisdomgate.recipe.migrations import migration_message
+from wisdomgate.recipe.options import LoadOptions
 from wisdomgate.recipe.paths import PATH_ERRORS, name_problem, path_error, path_problem
 from wisdomgate.recipe.plan import PlannedRun
 from wisdomgate.recipe.planner import RecipeSource, plan_recipe
@@ -105,12 +106,13 @@ def load_plans(
     `only` selects recipes by name, or runs by `name/run_id`: an exact name or id if there is
     one, else shell-style wildcards. Warnings (an unused --var...) are logged.
     """
-    errors = check_cli_vars(cli_vars)
+    options = LoadOptions(cli_vars, only, allow_outside_root)
+    errors = check_cli_vars(options.cli_vars)
     found, more = _discover(paths)
     errors += more
     if not found and not errors:
         errors.append(_no_recipe_files(paths))
-    results = [_load_file(f, root, cli_vars, allow_outside_root, only) for f, root in found]
+    results = [_load_file(f, root, options) for f, root in found]
     results = [r for r in results if r.selected]
     errors += _duplicate_names(results)
     for result in results:
@@ -137,7 +139,8 @@ def validate_paths(
     """Validate every recipe file in `paths` (for `wisdomgate validate`); never raises for bad
     input: every problem is in the report."""
     reports: list[FileReport] = []
-    general = check_cli_vars(cli_vars)
+    options = LoadOptions(cli_vars, None, allow_outside_root)
+    general = check_cli_vars(options.cli_vars)
     found, missing = _discover(paths)
     general += missing
     if not found and not general:  # as `run` does: validating nothing is not a success
@@ -145,7 +148,7 @@ def validate_paths(
     for error in general:
         path = error.path or Path(".")
         reports.append(FileReport(path, None, None, 0, (error,), (), "format version unknown"))
-    results = [_load_file(f, root, cli_vars, allow_outside_root, None) for f, root in found]
+    results = [_load_file(f, root, options) for f, root in found]
     duplicates = {error.path: error for error in _duplicate_names(results)}
     for r in results:
         extra = (duplicates[r.path],) if r.path in duplicates else ()
@@ -252,9 +255,7 @@ class _FileResult:
     known_variables: frozenset[str] = frozenset()
 
 
-def _load_file(
-    path: Path, root: Path, cli_vars: Mapping[str, str], allow_outside_root: bool, only: str | None
-) -> _FileResult:
+def _load_file(path: Path, root: Path, options: LoadOptions) -> _FileResult:
     """Read, parse, validate and plan one file; every problem is in the result."""
     result = _FileResult(path)
     text, data_bytes = _read(path, result)
@@ -273,8 +274,7 @@ def _load_file(
     data = parsed.data
     name = data.get("name") if isinstance(data, dict) else None
     result.name = name if isinstance(name, str) else path.stem
-    recipe_pattern, _, run_pattern = (only or "*").partition("/")
-    if not _name_matches(result.name, recipe_pattern):
+    if not _name_matches(result.name, options.recipe_pattern):
         result.selected = False
         return result
     issues = [issue for _, _, issue in parsed.problems]
@@ -286,12 +286,7 @@ def _load_file(
         source = RecipeSource(
             recipe, result.name, path, root, hashlib.sha256(data_bytes).hexdigest()
         )
-        planned = plan_recipe(
-            source,
-            cli_vars=cli_vars,
-            allow_outside_root=allow_outside_root,
-            only_run=run_pattern or None,
-        )
+        planned = plan_recipe(source, options)
         issues += planned.issues
         result.plans = tuple(planned.plans)
         result.runs, result.run_ids = len(planned.run_ids), tuple(planned.run_ids)

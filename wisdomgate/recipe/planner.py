@@ -25,6 +25,7 @@ from wisdomgate.recipe.checks import (
 )
 from wisdomgate.recipe.format import Recipe, Turn, stringify
 from wisdomgate.recipe.images import ImageResolver
+from wisdomgate.recipe.options import LoadOptions
 from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.recipe.templating import Renderer
 from wisdomgate.recipe.variables import blame_cli_vars
@@ -113,20 +114,14 @@ class RecipePlan:
     known_variables: frozenset[str]  # used_variables and the keys of vars:
 
 
-def plan_recipe(
-    source: RecipeSource,
-    *,
-    cli_vars: Mapping[str, str],
-    allow_outside_root: bool,
-    only_run: str | None = None,
-) -> RecipePlan:
-    """Plan every matrix cell that only_run selects (see select_ids; None selects all)."""
-    cells, issues = matrix_cells(source.recipe.matrix, cli_vars)
-    planner = _Planner(source, cli_vars, allow_outside_root)
+def plan_recipe(source: RecipeSource, options: LoadOptions) -> RecipePlan:
+    """Plan every matrix cell that --only's run part selects (see select_ids; all without)."""
+    cells, issues = matrix_cells(source.recipe.matrix, options.cli_vars)
+    planner = _Planner(source, options)
     found_in: dict[Issue, dict[str, None]] = {}  # issue -> the runs it is in, in order
     plans = []
     ids = [rid for rid, _ in cells]
-    selected = set(select_ids(only_run, ids))
+    selected = set(select_ids(options.run_pattern, ids))
     for rid, cell in cells:
         if rid not in selected:
             continue
@@ -137,7 +132,10 @@ def plan_recipe(
             plans.append(plan)
     for issue, runs in found_in.items():
         issues.append(_name_runs(issue, list(runs), len(cells)))
-    used = frozenset(planner.renderer.used | set(source.recipe.matrix or {}))
+    # every field a template may be in: what the recipe's templates refer to, rendered or not
+    not_templated = {"version", "name", "description", "vars", "matrix"}
+    templated = source.recipe.model_dump(exclude=not_templated, warnings=False)
+    used = planner.renderer.names_in_tree(templated) | set(source.recipe.matrix or {})
     known = used | set(source.recipe.vars or {})
     return RecipePlan(plans, issues, ids, len(selected), used, known)
 
@@ -148,9 +146,7 @@ def _name_runs(issue: Issue, ids: list[str], total: int) -> Issue:
         return issue
     shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
     word = "run" if len(ids) == 1 else "runs"
-    return Issue(
-        issue.path, f"{issue.message} [{word} {shown}]", issue.fix, issue.at_key, issue.severity
-    )
+    return issue.noted(f"[{word} {shown}]")
 
 
 class _Renderer(Renderer):
@@ -172,8 +168,7 @@ class _Renderer(Renderer):
 @dataclass
 class _Planner:
     source: RecipeSource
-    cli_vars: Mapping[str, str]
-    allow_outside_root: bool
+    options: LoadOptions
     renderer: Renderer = field(default_factory=_Renderer)
     _models: dict[str, tuple[ModelInfo | None, list[Issue]]] = field(default_factory=dict)
     _image_cache: dict[tuple[Path, int], ImageInput | str] = field(default_factory=dict)
@@ -182,12 +177,13 @@ class _Planner:
         """One matrix cell planned; its problems say which of their values came from --var."""
         plan, issues = self._plan(rid, cell)
         raw, names_in = self.source.recipe, self.renderer.names_in
-        return plan, [blame_cli_vars(i, raw, self.cli_vars, names_in) for i in issues]
+        cli_vars = self.options.cli_vars
+        return plan, [blame_cli_vars(i, raw, cli_vars, names_in) for i in issues]
 
     def _plan(self, rid: str, cell: Mapping[str, str]) -> tuple[PlannedRun | None, list[Issue]]:
         recipe = self.source.recipe
         variables = {k: stringify(v) for k, v in (recipe.vars or {}).items()}
-        variables |= {**cell, **self.cli_vars, "name": self.source.name, "run": rid}
+        variables |= {**cell, **self.options.cli_vars, "name": self.source.name, "run": rid}
         model, issues = self.renderer.render(recipe.model, variables, ("model",))
         if model not in self._models:
             self._models[model] = check_model(model, ("model",))
@@ -197,7 +193,7 @@ class _Planner:
         resolver = ImageResolver(
             self.source.path.parent,
             self.source.root,
-            self.allow_outside_root,
+            self.options.allow_outside_root,
             info.max_request_bytes if info else DEFAULT_MAX_REQUEST_BYTES,
             self._image_cache,
         )
@@ -339,7 +335,7 @@ class _Turns:
 
 
 def _moved(issue: Issue, where: Callable[[FieldPath], FieldPath]) -> Issue:
-    return Issue(where(issue.path), issue.message, issue.fix, issue.at_key, issue.severity)
+    return issue.moved(where(issue.path))
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

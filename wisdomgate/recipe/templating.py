@@ -41,7 +41,6 @@ class Renderer:
             undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
         self._parsed: dict[str, tuple[jinja2.Template, frozenset[str]] | _Unparsable] = {}
-        self.used: set[str] = set()  # every variable a rendered template refers to
 
     def names_in(self, text: str) -> frozenset[str]:
         """The variables a template refers to (none for plain text or a syntax error)."""
@@ -49,6 +48,15 @@ class Renderer:
             return frozenset()
         parsed = self._parse(text)
         return frozenset() if isinstance(parsed, _Unparsable) else parsed[1]
+
+    def names_in_tree(self, value: Any) -> frozenset[str]:
+        """The variables the templates inside nested dicts and lists refer to (keys left alone)."""
+        if isinstance(value, str):
+            return self.names_in(value)
+        items = (
+            value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        )
+        return frozenset().union(*(self.names_in_tree(item) for item in items))
 
     def render(
         self, text: str, variables: Mapping[str, str], path: FieldPath
@@ -60,7 +68,6 @@ class Renderer:
         if isinstance(parsed, _Unparsable):
             return text, [Issue(path, parsed.message, parsed.fix)]
         template, names = parsed
-        self.used |= names
         missing = sorted(names - set(variables))
         if missing:
             return text, [self._undefined(name, variables, path) for name in missing]

@@ -92,8 +92,7 @@ def blame_cli_vars(
     given = [f"--var {k}={cli_vars[k]}" for k in sorted(names_in(template)) if k in cli_vars]
     if not given:
         return issue
-    message = f"{issue.message} (the value comes from {', '.join(given)})"
-    return Issue(issue.path, message, issue.fix, issue.at_key, issue.severity)
+    return issue.noted(f"(the value comes from {', '.join(given)})")
 
 
 def _lookup(data: Any, path: FieldPath) -> Any:

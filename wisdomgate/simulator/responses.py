@@ -12,6 +12,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
+from wisdomgate.catalog import load_catalog
 from wisdomgate.simulator.answer import Answer
 from wisdomgate.simulator.request_view import ParsedRequest, text_tokens
 from wisdomgate.simulator.signatures import Signer
@@ -35,12 +36,6 @@ from wisdomgate_api.models import (
 __all__ = ["ResponseContext", "build_chunks", "build_response", "response_id_for"]
 
 _STREAM_PIECES = 3
-_SAFETY_CATEGORIES = (
-    "HARM_CATEGORY_SEXUALLY_EXPLICIT",
-    "HARM_CATEGORY_HATE_SPEECH",
-    "HARM_CATEGORY_HARASSMENT",
-    "HARM_CATEGORY_DANGEROUS_CONTENT",
-)
 
 
 def response_id_for(request_hash: str, seed: int) -> str:
@@ -191,7 +186,7 @@ def _safety_ratings(
     blocked_category: str | None = None, *, flagged: str = "HIGH"
 ) -> list[SafetyRating]:
     ratings = []
-    for category in _SAFETY_CATEGORIES:
+    for category in load_catalog().rated_harm_categories:
         rating = SafetyRating(
             category=HarmCategory(category),
             probability=HarmProbability(flagged if category == blocked_category else "NEGLIGIBLE"),
