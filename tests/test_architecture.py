@@ -2,7 +2,7 @@
 
 A stage imports only the stages before it, and only what their `__init__` exports (their
 modules are their own); the shared modules (errors, catalog) import no stage; the simulator
-uses the catalog and nothing of the runner.
+uses the shared modules (catalog, errors, keys) and nothing of the runner.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "wisdomgate"
 STAGES = ("recipe", "run", "artifacts", "cli")
-SHARED = ("errors", "catalog")
+SHARED = ("errors", "catalog", "keys")
 
 
 def imports(path: Path) -> Iterator[str]:

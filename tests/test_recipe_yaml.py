@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wisdomgate.recipe.migrations as migrations
+from wisdomgate.keys import camel_case
 from wisdomgate.recipe.images import sniff_mime_type
 from wisdomgate.recipe.loader import validate_paths
-from wisdomgate.recipe.yaml_reader import normalize_key, parse_yaml
+from wisdomgate.recipe.yaml_reader import parse_yaml
 
 
 def test_yaml_1_2_scalars_keep_ratios_dates_and_country_codes_as_text() -> None:
@@ -93,10 +94,10 @@ def test_source_map_matches_keys_in_either_spelling_and_points_at_keys_of_blocks
     assert source.locate(("config", "missing", "deeper"))[:2] == (1, 1)  # where to add it
 
 
-def test_normalize_key() -> None:
-    assert normalize_key("image_config") == "imageConfig"
-    assert normalize_key("imageConfig") == "imageConfig"
-    assert normalize_key("_responseJsonSchema") == "_responseJsonSchema"
+def test_camel_case() -> None:
+    assert camel_case("image_config") == "imageConfig"
+    assert camel_case("imageConfig") == "imageConfig"
+    assert camel_case("_responseJsonSchema") == "_responseJsonSchema"
 
 
 def _ftyp(major: bytes, *compatible: bytes) -> bytes:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from wisdomgate.catalog import load_catalog
 from wisdomgate.errors import FieldPath, Issue
+from wisdomgate.keys import camel_case
 from wisdomgate.recipe.issues import (
     model_fields,
     model_keys,
@@ -25,7 +26,6 @@ from wisdomgate.recipe.issues import (
     unknown_key_fix,
     validate_lenient,
 )
-from wisdomgate.recipe.yaml_reader import normalize_key
 from wisdomgate_api import ApiModel, OpenStrEnum
 from wisdomgate_api.models import (
     Content,
@@ -73,7 +73,7 @@ def _same_field_twice(data: Any, path: FieldPath) -> list[Issue]:
     if isinstance(data, dict):
         seen: dict[str, str] = {}
         for key, value in data.items():
-            first = seen.setdefault(normalize_key(key), key)
+            first = seen.setdefault(camel_case(key), key)
             if first != key:
                 fix = f"keep only one of '{first}' and '{key}'"
                 issues.append(
@@ -139,7 +139,7 @@ def parse_tools(raw: list[Any], path: FieldPath) -> tuple[list[Tool], list[Issue
     for index, item in enumerate(raw):
         where = (*path, index)
         if isinstance(item, str):
-            wire = tool_shorthands().get(item) or tool_shorthands().get(normalize_key(item))
+            wire = tool_shorthands().get(item) or tool_shorthands().get(camel_case(item))
             if wire is None:
                 shorthands = sorted({k for k in tool_shorthands() if "_" in k or k.islower()})
                 fix = suggestion(item, shorthands)

@@ -15,7 +15,8 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from wisdomgate.errors import FieldPath, Issue
-from wisdomgate.recipe.yaml_reader import normalize_key
+from wisdomgate.keys import camel_case
+from wisdomgate.recipe.data_paths import lookup
 
 __all__ = [
     "ApiShape",
@@ -95,8 +96,8 @@ def unknown_key_fix(key: str, known: Sequence[str]) -> str:
     close = did_you_mean(key, known)
     if close is not None:
         return f"did you mean '{close}'?"
-    spellings = {normalize_key(k): k for k in reversed(known)}  # camelCase where both exist
-    return f"remove it; known keys: {', '.join(dict.fromkeys(spellings[normalize_key(k)] for k in known))}"
+    spellings = {camel_case(k): k for k in reversed(known)}  # camelCase where both exist
+    return f"remove it; known keys: {', '.join(dict.fromkeys(spellings[camel_case(k)] for k in known))}"
 
 
 def model_fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
@@ -193,9 +194,9 @@ def _without(data: Any, exc: ValidationError) -> Any:
             loc = loc[:-1]
         if not loc:
             return None  # the top-level object itself is broken
-        container = _get(data, loc[:-1])
+        container = lookup(data, loc[:-1])
         if isinstance(container, dict):
-            for key in [k for k in container if normalize_key(str(k)) == loc[-1]]:
+            for key in [k for k in container if camel_case(str(k)) == loc[-1]]:
                 del container[key]
     return data
 
@@ -203,17 +204,6 @@ def _without(data: Any, exc: ValidationError) -> Any:
 def _is_tag(part: str) -> bool:
     """Union-member markers pydantic puts in error locations (ours start with TAG_PREFIX)."""
     return part.startswith((TAG_PREFIX, "function-")) or "[" in part
-
-
-def _get(data: Any, loc: tuple[str | int, ...]) -> Any:
-    for part in loc:
-        if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        elif isinstance(data, dict) and isinstance(part, str):
-            data = next((v for k, v in data.items() if normalize_key(str(k)) == part), None)
-        else:
-            return None
-    return data
 
 
 def pydantic_issues(

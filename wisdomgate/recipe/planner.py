@@ -14,6 +14,7 @@ from typing import Any
 
 from wisdomgate.catalog import ModelInfo
 from wisdomgate.errors import FieldPath, Issue, has_surrogates
+from wisdomgate.keys import camel_case
 from wisdomgate.recipe.api_fields import parse_safety, parse_system, parse_tools, validate_api
 from wisdomgate.recipe.checks import (
     check_config,
@@ -23,13 +24,13 @@ from wisdomgate.recipe.checks import (
     parse_expectations,
     request_bytes,
 )
+from wisdomgate.recipe.data_paths import depth
 from wisdomgate.recipe.format import Recipe, Turn, stringify
 from wisdomgate.recipe.images import ImageResolver
 from wisdomgate.recipe.options import LoadOptions
 from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.recipe.templating import Renderer
 from wisdomgate.recipe.variables import blame_cli_vars
-from wisdomgate.recipe.yaml_reader import normalize_key
 from wisdomgate_api.models import Content, GenerationConfig, SafetySetting, Tool
 
 __all__ = ["MAX_RUNS", "RecipePlan", "matrix_cells", "plan_recipe", "run_id", "select_ids"]
@@ -319,7 +320,7 @@ class _Turns:
             return None
 
         def where(rel: FieldPath) -> FieldPath:
-            in_turn, in_recipe = _depth(over_raw, rel), _depth(base_raw, rel)
+            in_turn, in_recipe = depth(over_raw, rel), depth(base_raw, rel)
             if base_raw is not None and (over_raw is None or in_recipe > in_turn or in_turn == 0):
                 return ("config", *rel)
             return ("turns", index, "config", *rel)
@@ -343,28 +344,9 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
     same key, written as in `over`), anything else is replaced."""
     merged = dict(base)
     for key, value in over.items():
-        same = next((k for k in merged if normalize_key(k) == normalize_key(key)), None)
+        same = next((k for k in merged if camel_case(k) == camel_case(key)), None)
         old = merged.pop(same) if same is not None else None
         merged[key] = (
             deep_merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
         )
     return merged
-
-
-def _depth(data: Any, path: FieldPath) -> int:
-    """How many leading parts of `path` exist in `data` (keys in either spelling)."""
-    for depth, part in enumerate(path):
-        if isinstance(data, dict) and isinstance(part, str):
-            data = next(
-                (v for k, v in data.items() if normalize_key(k) == normalize_key(part)), _MISSING
-            )
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return depth
-        if data is _MISSING:
-            return depth
-    return len(path)
-
-
-_MISSING = object()

@@ -12,12 +12,10 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from pydantic import BaseModel
-
-from wisdomgate.errors import FieldPath, Issue, RecipeError, has_surrogates, printable
+from wisdomgate.errors import Issue, RecipeError, has_surrogates, printable
+from wisdomgate.recipe.data_paths import lookup
 from wisdomgate.recipe.format import RESERVED_VARIABLES, VARIABLE_PATTERN
 from wisdomgate.recipe.issues import did_you_mean
-from wisdomgate.recipe.yaml_reader import normalize_key
 
 __all__ = ["blame_cli_vars", "check_cli_vars", "unused_cli_vars"]
 
@@ -86,26 +84,10 @@ def blame_cli_vars(
     """
     if not cli_vars or issue.message.startswith(_ABOUT_THE_TEMPLATE):
         return issue
-    template = _lookup(raw, issue.path)
+    template = lookup(raw, issue.path)
     if not isinstance(template, str):
         return issue
     given = [f"--var {k}={cli_vars[k]}" for k in sorted(names_in(template)) if k in cli_vars]
     if not given:
         return issue
     return issue.noted(f"(the value comes from {', '.join(given)})")
-
-
-def _lookup(data: Any, path: FieldPath) -> Any:
-    """The value at path in a recipe model and the raw data inside it; mapping keys match in
-    snake_case or camelCase. None when absent."""
-    for part in path:
-        if isinstance(data, BaseModel) and isinstance(part, str):
-            data = getattr(data, part, None) if part in type(data).model_fields else None
-        elif isinstance(data, dict) and isinstance(part, str):
-            wanted = normalize_key(part)
-            data = next((v for k, v in data.items() if normalize_key(k) == wanted), None)
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data

@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from wisdomgate.errors import FieldPath, Issue, has_surrogates
-from wisdomgate.recipe.yaml_source import SourceMap, key_text, normalize_key
+from wisdomgate.keys import camel_case
+from wisdomgate.recipe.yaml_source import SourceMap, key_text
 
 __all__ = [
     "MAX_DEPTH",
@@ -23,7 +24,7 @@ __all__ = [
     "ParsedYaml",
     "SourceMap",
     "YamlProblem",
-    "normalize_key",
+    "camel_case",
     "parse_yaml",
 ]
 

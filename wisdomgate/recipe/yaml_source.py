@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import cast
 
 import yaml
 
 from wisdomgate.errors import FieldPath
+from wisdomgate.keys import camel_case
 
-__all__ = ["SourceMap", "normalize_key"]
-
-
-def normalize_key(key: str) -> str:
-    """snake_case -> camelCase, so `image_config` and `imageConfig` compare equal.
-
-    A leading underscore is kept: `_responseJsonSchema` is a different API field from
-    `responseJsonSchema`.
-    """
-    return re.sub(r"(?<=[A-Za-z0-9])_([A-Za-z0-9])", lambda m: m.group(1).upper(), key)
+__all__ = ["SourceMap"]
 
 
 class SourceMap:
@@ -96,7 +87,7 @@ class SourceMap:
             found = None
             for key_node, value in node.value:  # the last match wins, as in the data
                 if isinstance(key_node.value, str) and (
-                    key_node.value == part or normalize_key(key_node.value) == normalize_key(part)
+                    key_node.value == part or camel_case(key_node.value) == camel_case(part)
                 ):
                     found = (key_node, value)
             return found

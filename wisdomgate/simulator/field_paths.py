@@ -11,9 +11,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from wisdomgate.keys import snake_case
 from wisdomgate_api import ApiModel
 
-__all__ = ["MapKey", "Part", "format_path", "loc_parts", "snake", "unknown_fields", "walk"]
+__all__ = ["MapKey", "Part", "format_path", "loc_parts", "unknown_fields", "walk"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -36,14 +37,9 @@ def format_path(parts: Iterable[Part]) -> str:
         elif isinstance(part, MapKey) and not _IDENTIFIER.fullmatch(part):
             out += f"[{json.dumps(part, ensure_ascii=False)}]"  # quoted: the key may hold . or [
         else:
-            name = part if isinstance(part, MapKey) else snake(part)
+            name = part if isinstance(part, MapKey) else snake_case(part)
             out += f".{name}" if out else name
     return out
-
-
-def snake(name: str) -> str:
-    """camelCase -> snake_case (the proto field name the API prints)."""
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
 def walk(value: object, path: tuple[Part, ...] = ()) -> Iterator[tuple[tuple[Part, ...], object]]:
