@@ -3,7 +3,8 @@
 One <testsuite> per recipe, one <testcase> per run (classname = recipe, name = run id). A run
 that failed on the model's answer (refused, unfinished, an expectation not met) is a <failure>;
 one that could not be judged at all (an API, connection or input error, an unparsable answer,
-a bug in wisdomgate) is an <error>, as JUnit separates broken tests from failing ones.
+a bug in wisdomgate, a request a --replay cassette lacks) is an <error>, as JUnit separates
+broken tests from failing ones.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ ERROR_KINDS = frozenset(
         OutcomeKind.INPUT_ERROR,
         OutcomeKind.INTERNAL_ERROR,
         OutcomeKind.FOLDER_BUSY,
+        OutcomeKind.NOT_RECORDED,
     }
 )
 

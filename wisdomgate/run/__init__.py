@@ -6,7 +6,7 @@ exported here.
 """
 
 from wisdomgate.run.dryrun import DryRunRequest, DryRunResult, dry_run
-from wisdomgate.run.outcomes import OutcomeKind, TurnOutcome
+from wisdomgate.run.outcomes import NOT_RECORDED_CAUSE, OutcomeKind, TurnOutcome
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
 from wisdomgate.run.records import RunRecord, TurnRecord
 from wisdomgate.run.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_REQUESTS_PER_MINUTE",
     "IMAGE_NAMES",
     "MANIFEST_NAME",
+    "NOT_RECORDED_CAUSE",
     "DryRunRequest",
     "DryRunResult",
     "FileRef",

@@ -19,6 +19,7 @@ from wisdomgate_api import (
 from wisdomgate_api._core.retry import quota_exhausted
 
 __all__ = [
+    "NOT_RECORDED_CAUSE",
     "OutcomeKind",
     "TurnOutcome",
     "classify_answer",
@@ -29,6 +30,9 @@ __all__ = [
     "undecodable_images",
 ]
 
+# The `cause` of the transport error `run --replay` raises for a request its cassette lacks
+# (the class name of wisdomgate.cli.replay.NotRecordedError, as every APIConnectionError's cause).
+NOT_RECORDED_CAUSE = "NotRecordedError"
 _TEXT_LIMIT = 500  # the model's own words in the report; the full text is in turn-<N>.txt
 
 
@@ -52,6 +56,7 @@ class OutcomeKind(StrEnum):
     NOT_RUN = "not_run"  # an earlier turn failed
     INTERNAL_ERROR = "internal_error"  # an unexpected exception in wisdomgate (a bug)
     FOLDER_BUSY = "folder_busy"  # another process writes the run folder: refused, nothing sent
+    NOT_RECORDED = "not_recorded"  # --replay: the cassette has no answer; nothing sent or retried
 
 
 _FINISH_KINDS = {
@@ -137,6 +142,11 @@ def _judged(kind: OutcomeKind, failed_text: str, common: dict[str, Any]) -> Turn
 
 def classify_error(error: Exception) -> TurnOutcome:
     """The outcome of a request that raised (after the client's own retries)."""
+    if isinstance(error, APIConnectionError) and error.cause == NOT_RECORDED_CAUSE:
+        message = str(error).removeprefix(f"{NOT_RECORDED_CAUSE}: ")
+        return TurnOutcome(
+            OutcomeKind.NOT_RECORDED, False, f"not recorded: {message}", error_message=message
+        )
     if isinstance(error, APIStatusError):
         status = f" {error.status}" if error.status else ""
         # a daily or zero quota is never retried: say so, or the user waits and reruns in vain
