@@ -1,14 +1,22 @@
-"""What a run leaves behind: run folders (safe, locked, atomic), manifests read back, JUnit.
+"""What a run leaves behind: run folders (safe, locked, atomic), manifests read back, JUnit,
+cassettes (`run --record`, read by `run --replay`).
 
 `OutputFolders` implements wisdomgate.run.store.RunStores for the runner. What the other stages
 may use is exported here.
 """
 
+from wisdomgate.artifacts.cassette import CassetteError, CassetteReader, CassetteWriter
+from wisdomgate.artifacts.cassette_format import CassetteAnswer, CassetteRequest
 from wisdomgate.artifacts.folders import OutputFolders, PlantedLinkError, RunFolder
 from wisdomgate.artifacts.junit import junit_xml, write_junit
 from wisdomgate.artifacts.manifest import expand_request
 
 __all__ = [
+    "CassetteAnswer",
+    "CassetteError",
+    "CassetteReader",
+    "CassetteRequest",
+    "CassetteWriter",
     "OutputFolders",
     "PlantedLinkError",
     "RunFolder",

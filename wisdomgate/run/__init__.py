@@ -11,7 +11,14 @@ from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
 from wisdomgate.run.records import RunRecord, TurnRecord
 from wisdomgate.run.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
 from wisdomgate.run.shard import Shard
-from wisdomgate.run.store import IMAGE_NAMES, MANIFEST_NAME, FileRef, RunStore, RunStores
+from wisdomgate.run.store import (
+    IMAGE_NAMES,
+    MANIFEST_NAME,
+    FileRef,
+    RunStore,
+    RunStores,
+    image_extension,
+)
 from wisdomgate.run.wire import iter_objects, map_objects
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
     "TurnOutcome",
     "TurnRecord",
     "dry_run",
+    "image_extension",
     "iter_objects",
     "map_objects",
 ]
