@@ -161,6 +161,21 @@ def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     run.add_argument(
         "--junit", type=Path, metavar="FILE", help="write a JUnit XML report of the runs"
     )
+    cassette = run.add_mutually_exclusive_group()
+    cassette.add_argument(
+        "--record",
+        type=Path,
+        metavar="DIR",
+        help="also store every final 2xx answer in the cassette DIR, by request hash"
+        " (a folder to commit; never the key)",
+    )
+    cassette.add_argument(
+        "--replay",
+        type=Path,
+        metavar="DIR",
+        help="answer every request from the cassette DIR: no network, no key; a request it"
+        " lacks fails its run (not_recorded)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

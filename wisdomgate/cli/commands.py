@@ -15,16 +15,18 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import httpx
 
-from wisdomgate.artifacts import OutputFolders, write_junit
+from wisdomgate.artifacts import CassetteReader, CassetteWriter, OutputFolders, write_junit
 from wisdomgate.catalog import load_catalog
 from wisdomgate.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from wisdomgate.cli.arguments import build_parser
 from wisdomgate.cli.console import Reporter, terminal_text
 from wisdomgate.cli.models import catalog_lines
 from wisdomgate.cli.preflight import check_base_url, check_out_dir, check_report_file, read_key
+from wisdomgate.cli.replay import REPLAY_KEY, RecordTransport, ReplayTransport, network
 from wisdomgate.errors import OutputError, RecipeErrors, ToolkitError, UsageError
 from wisdomgate.recipe import PlannedRun, load_plans, render_schema, validate_paths
 from wisdomgate.run import (
@@ -47,13 +49,26 @@ from wisdomgate_api import (
 
 __all__ = ["open_client", "run_command"]
 
+Cassette = CassetteWriter | CassetteReader
+
 
 def open_client(
-    api_key: str, base_url: str | None, timeout: httpx.Timeout, retry: RetryPolicy
+    api_key: str,
+    base_url: str | None,
+    timeout: httpx.Timeout,
+    retry: RetryPolicy,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncClient:
-    """The API client `run` uses (a function so that tests can wrap it)."""
+    """The API client `run` uses (a function so that tests can wrap it); transport: the
+    record or replay transport of a cassette, in place of the network."""
     return AsyncClient(
-        api_key=api_key, base_url=base_url, auth="header", timeout=timeout, retry=retry
+        api_key=api_key,
+        base_url=base_url,
+        auth="header",
+        timeout=timeout,
+        retry=retry,
+        transport=transport,
     )
 
 
@@ -72,9 +87,10 @@ def _timeout(seconds: float | None) -> httpx.Timeout:
 
 
 def _requests_per_minute(args: argparse.Namespace) -> float | None:
-    """--rpm; unset means the default against the API and no limit on the simulator."""
+    """--rpm; unset means the default against the API, no limit on the simulator or a replay."""
     if args.rpm is None:
-        return None if args.simulate else DEFAULT_REQUESTS_PER_MINUTE
+        local = args.simulate or args.replay is not None
+        return None if local else DEFAULT_REQUESTS_PER_MINUTE
     return args.rpm or None
 
 
@@ -90,6 +106,9 @@ def _load(args: argparse.Namespace) -> list[PlannedRun]:
 @contextlib.contextmanager
 def _endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
     """(key, base URL): the simulator's when --simulate, else from the environment."""
+    if args.replay is not None:  # nothing is sent: no key is read, none is needed
+        yield REPLAY_KEY, _base_url(args)
+        return
     if args.simulate:
         if args.base_url:
             raise UsageError("--simulate and --base-url exclude each other")
@@ -122,8 +141,46 @@ def _base_url(args: argparse.Namespace) -> str | None:
     )
 
 
+def _check_cassette_options(args: argparse.Namespace) -> None:
+    """--record and --replay with the options they exclude (argparse excludes each other)."""
+    if args.record is None and args.replay is None:
+        return
+    option = "--record" if args.record is not None else "--replay"
+    if args.dry_run:
+        raise UsageError(f"{option} records or replays answers, and --dry-run sends nothing")
+    if args.replay is not None and args.simulate:
+        raise UsageError(
+            "--replay answers from the cassette, --simulate from the simulator: use one"
+        )
+    if args.record is not None:
+        check_out_dir(args.record, "--record")
+
+
+def _open_cassette(args: argparse.Namespace, key: str) -> Cassette | None:
+    """The cassette of --record or --replay, checked (CassetteError: exit 2, nothing sent)."""
+    if args.record is not None:
+        return CassetteWriter(args.record, Redactor(key))
+    if args.replay is not None:
+        return CassetteReader(args.replay)
+    return None
+
+
+def _transport(cassette: Cassette | None, base_url: str | None) -> dict[str, Any]:
+    """open_client's transport argument for a cassette; none otherwise, so that wrappers of
+    open_client with its four positional parameters (tests) keep working."""
+    if isinstance(cassette, CassetteWriter):
+        return {"transport": RecordTransport(network(base_url), cassette)}
+    if isinstance(cassette, CassetteReader):
+        return {"transport": ReplayTransport(cassette)}
+    return {}
+
+
 async def _run_all(
-    plans: list[PlannedRun], args: argparse.Namespace, key: str, base_url: str | None
+    plans: list[PlannedRun],
+    args: argparse.Namespace,
+    key: str,
+    base_url: str | None,
+    cassette: Cassette | None = None,
 ) -> list[RunResult]:
     redactor = Redactor(key)
     reporter = Reporter(sys.stdout, redactor)
@@ -134,12 +191,15 @@ async def _run_all(
         resume=args.resume,
     )
     timeout = _timeout(args.timeout)
-    async with open_client(key, base_url, timeout, _retry_policy(args)) as client:
+    transport = _transport(cassette, base_url)
+    async with open_client(key, base_url, timeout, _retry_policy(args), **transport) as client:
         runner = Runner(
             client, options, stores=OutputFolders(args.out), on_result=reporter.run_finished
         )
         results = await runner.run_all(plans)
     reporter.summary(results, args.out)
+    for line in cassette.summary() if cassette is not None else []:
+        reporter.line(line)
     if args.junit:
         write_junit(args.junit, results, redactor)
     return results
@@ -148,6 +208,7 @@ async def _run_all(
 def _command_run(args: argparse.Namespace) -> int:
     if args.junit and args.dry_run:
         raise UsageError("--junit reports runs, and --dry-run runs nothing: use one or the other")
+    _check_cassette_options(args)
     check_out_dir(args.out)
     if args.junit:
         check_report_file(args.junit, "--junit")
@@ -162,8 +223,9 @@ def _command_run(args: argparse.Namespace) -> int:
         Reporter(sys.stdout).dry_run(written, args.out)
         return EXIT_USAGE if _all_refused(written) else EXIT_OK
     with _endpoint(args) as (key, base_url):
+        cassette = _open_cassette(args, key)
         try:
-            results = asyncio.run(_run_all(plans, args, key, base_url))
+            results = asyncio.run(_run_all(plans, args, key, base_url, cassette))
         except OutputError as error:  # a link planted after the checks: requests were sent
             print(Redactor(key)(f"wisdomgate: error: {error}"), file=sys.stderr)
             return EXIT_FAILED

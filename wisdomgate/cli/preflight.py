@@ -1,4 +1,4 @@
-"""What `run` checks before anything is sent: the key, the base URL, --out and --junit.
+"""What `run` checks before anything is sent: the key, the base URL, --out, --record, --junit.
 
 Each problem is a UsageError (exit 2) that names the option or variable and says how to fix it,
 found before the first request is paid for; a key is never shown, not even in part.
@@ -26,7 +26,8 @@ def read_key(variable: str) -> str:
     key = os.environ.get(variable, "").strip()
     if not key:
         raise UsageError(
-            f"no API key: set the environment variable {variable} (or use --simulate, or --dry-run)"
+            f"no API key: set the environment variable {variable} (or use --simulate, --replay DIR"
+            " or --dry-run)"
         )
     if not (key.isascii() and key.isprintable()):
         raise UsageError(
@@ -54,18 +55,16 @@ def check_base_url(url: str, source: str) -> str:
     return url
 
 
-def check_out_dir(out: Path) -> None:
-    """--out is (or can become) a folder this process can write into."""
-    _check_encodable(out, "--out")
-    found = _nearest_existing(out, "--out")
+def check_out_dir(out: Path, option: str = "--out") -> None:
+    """--out (or another folder option) is, or can become, a folder this process can write into."""
+    _check_encodable(out, option)
+    found = _nearest_existing(out, option)
     if found is None:
         return
     folder, info = found
     if not stat.S_ISDIR(info.st_mode):
-        raise UsageError(
-            f"--out {out}: {folder} is a file, not a folder; choose another output folder"
-        )
-    _check_writable(folder, f"--out {out}")
+        raise UsageError(f"{option} {out}: {folder} is a file, not a folder; choose another folder")
+    _check_writable(folder, f"{option} {out}")
 
 
 def check_report_file(path: Path, option: str) -> None:
