@@ -19,7 +19,7 @@ from wisdomgate_api import (
     Stream,
     models,
 )
-from wisdomgate_api._core.streaming import SSEDecoder
+from wisdomgate_api._core.sse import SSEDecoder
 
 RECORDED_SSE = Path(__file__).parent / "data" / "recorded" / "image-thought-signature.sse.txt"
 BODY = {"contents": [{"parts": [{"text": "draw a cat"}]}]}
@@ -75,7 +75,7 @@ def _event(payload: object) -> bytes:
 def _decode(*pieces: bytes) -> list[str]:
     decoder = SSEDecoder()
     found = [data for piece in pieces for data in decoder.feed(piece)]
-    return found + decoder.flush()
+    return [event.text.decode() for event in found + decoder.flush()]
 
 
 # ---------------------------------------------------------------- the decoder
