@@ -21,7 +21,8 @@ import json
 import os
 import secrets
 import tempfile
-from typing import IO, Any, BinaryIO, TypeVar
+import weakref
+from typing import Any, BinaryIO, TypeVar
 
 import pybase64
 from pydantic import BaseModel
@@ -64,13 +65,19 @@ class _Bytes:
 
 
 class _TempFile:
-    """Spooled bytes in an anonymous temporary file (deleted when the last reference goes)."""
+    """Spooled bytes in an anonymous temporary file, closed (so deleted) with its last user."""
 
-    def __init__(self, file: IO[bytes], size: int) -> None:
-        self.file = file
-        self.size = size
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.size = 0
+        weakref.finalize(self, self.file.close)
+
+    def write(self, data: bytes | bytearray) -> None:
+        self.file.write(data)
+        self.size += len(data)
 
     def reader(self) -> BinaryIO:
+        self.file.flush()  # pread sees only what reached the fd
         return io.BufferedReader(_PositionalReader(self.file.fileno(), self.size), 1 << 20)
 
     def describe(self) -> str:
@@ -100,11 +107,10 @@ class _Base64Sink:
 
     def __init__(self) -> None:
         self._memory = bytearray()
-        self._file: IO[bytes] | None = None
-        self._size = 0
+        self._file: _TempFile | None = None
         self._carry = b""  # the last 1-4 characters: the final group is checked at the end
         self._url_safe: bool | None = None  # None until a character of either alphabet shows
-        self._text: IO[bytes] | None = None  # the raw JSON text, once it is not canonical
+        self._text: _TempFile | None = None  # the raw JSON text, once it is not canonical
 
     def write(self, piece: bytes | memoryview) -> None:
         """Take the next piece of the string's JSON content (between the quotes)."""
@@ -129,8 +135,12 @@ class _Base64Sink:
             return
         self._carry = data[whole:]
 
-    def finish(self) -> Base64Data | Base64File:
-        """The value: a Base64File, or Base64Data when the text is not canonical base64."""
+    def finish(self) -> Base64Data | Base64File | bytes:
+        """The value: a Base64File, or Base64Data when the text is not canonical base64.
+
+        bytes: the content is no JSON string at all; it goes back into the text as it came, so
+        that the parser reports the body as it would have without spooling.
+        """
         if self._text is None:
             shape = TextShape(url_safe=bool(self._url_safe), padded=self._carry.endswith(b"="))
             tail = self._decode_tail(shape)
@@ -139,9 +149,13 @@ class _Base64Sink:
                 return Base64File(self._source(), shape)
             self._to_text(self._carry)
         assert self._text is not None
-        self._text.seek(0)
-        # rare (no server sends it): the exact text, as the JSON parser would give it
-        return Base64Data(json.loads(b'"' + self._text.read() + b'"'))
+        with self._text.reader() as reader:
+            content = reader.read()
+        try:
+            # rare (no server sends it): the exact text, as the JSON parser would give it
+            return Base64Data(json.loads(b'"' + content + b'"'))
+        except ValueError:
+            return content
 
     @property
     def _altchars(self) -> bytes | None:
@@ -171,30 +185,26 @@ class _Base64Sink:
         return tail if encode(tail, shape) == carry else None
 
     def _keep(self, data: bytes) -> None:
-        self._size += len(data)
         if self._file is not None:
             self._file.write(data)
             return
         self._memory += data
         if len(self._memory) > SPOOL_MEMORY:
-            self._file = tempfile.TemporaryFile()
+            self._file = _TempFile()
             self._file.write(self._memory)
             self._memory = bytearray()
 
     def _source(self) -> _Bytes | _TempFile:
-        if self._file is None:
-            return _Bytes(bytes(self._memory))
-        self._file.flush()
-        return _TempFile(self._file, self._size)
+        return _Bytes(bytes(self._memory)) if self._file is None else self._file
 
     def _to_text(self, rest: bytes) -> None:
         # the canonical prefix decoded so far encodes back to exactly the text it came from
-        text = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+        text = _TempFile()
         with self._source().reader() as decoded:
             while chunk := decoded.read(ENCODE_CHUNK):
                 text.write(encode(chunk, TextShape(url_safe=bool(self._url_safe)), last=False))
         text.write(rest)
-        self._memory, self._file, self._size, self._carry = bytearray(), None, 0, b""
+        self._memory, self._file, self._carry = bytearray(), None, b""
         self._text = text
 
 
@@ -353,10 +363,14 @@ class JsonSpooler:
 
     def _close_sink(self) -> None:
         assert self._sink is not None
-        token = f"wisdomgate-spooled:{self._nonce}:{len(self._values)}"
-        self._values[token] = self._sink.finish()
+        value = self._sink.finish()
         self._sink, self._value = None, None
-        self._out += token.encode("ascii")
+        if isinstance(value, bytes):
+            self._out += value
+        else:
+            token = f"wisdomgate-spooled:{self._nonce}:{len(self._values)}"
+            self._values[token] = value
+            self._out += token.encode("ascii")
         self._scan = len(self._out)
 
     def _start_sink(self) -> None:
