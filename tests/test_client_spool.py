@@ -265,3 +265,15 @@ def test_a_streamed_big_line_cut_midway_is_lost(sent: list[httpx.Request]) -> No
     ):
         list(client.stream_generate_content("m", BODY))
     assert len(sent) == 1
+
+
+def test_a_spool_file_reader_seeks_like_a_file() -> None:
+    raw = os.urandom(SPOOL_MEMORY + 100)
+    wire = json.dumps(_answer(base64.b64encode(raw).decode())).encode()
+    data = _data(_spool(wire, 65536, SPOOL_THRESHOLD))
+    with data.open() as reader:
+        assert reader.seek(0, os.SEEK_END) == len(raw)
+        reader.seek(len(raw) - 5)
+        assert reader.read() == raw[-5:]
+        reader.seek(3)
+        assert reader.read(4) == raw[3:7]

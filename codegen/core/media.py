@@ -214,8 +214,12 @@ class Base64File:
 
     def save(self, path: str | os.PathLike[str]) -> int:
         """Write the bytes to path (streamed, never all in memory); the number written."""
-        with self.open() as reader, open(path, "wb") as out:
-            shutil.copyfileobj(reader, out, 1 << 20)
+        with open(path, "wb") as out:
+            copy_into = getattr(self._source, "copy_into", None)
+            if copy_into is not None:  # a spool file: copied by the kernel
+                return int(copy_into(out))
+            with self.open() as reader:
+                shutil.copyfileobj(reader, out, 1 << 20)
             return out.tell()
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Generator, Iterable
+from collections.abc import AsyncGenerator, Generator
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -17,7 +17,7 @@ from .response import Redact, body_error, error_from_status
 from .spool import JsonSpooler, SpooledJson
 from .sse import SSEDecoder
 
-__all__ = ["AsyncStream", "Stream", "decode_chunk"]
+__all__ = ["AsyncStream", "Stream", "decode_chunk", "decode_event"]
 
 M = TypeVar("M", bound=ApiModel)
 # a JSON payload and the spooled event it was parsed from (which binds its placeholders)
@@ -40,6 +40,22 @@ def decode_chunk(payload: Payload, model: type[M], response: httpx.Response, red
         raise APIResponseValidationError(message, response=response) from None
 
 
+def decode_event(
+    event: SpooledJson, model: type[M], response: httpx.Response, redact: Redact
+) -> list[M]:
+    """The chunks of one event: one object (parsed by pydantic straight from the JSON text), or
+    a JSON array of them; an `{"error": ...}` object raises the typed APIStatusError."""
+    try:
+        parsed = event.validate(model)
+    except ValidationError:
+        # not one valid object: an array of chunks, an error without the model's shape, or no JSON
+        return [decode_chunk(p, model, response, redact) for p in _json_data(event, response)]
+    error = (parsed.model_extra or {}).get("error")
+    if isinstance(error, dict):
+        raise error_from_status(error, redact, response=response)
+    return [parsed]
+
+
 def _json_data(event: SpooledJson, response: httpx.Response) -> list[Payload]:
     # without alt=sse the API streams one JSON array of chunks; a gateway may ignore alt
     text = event.text.decode("utf-8", errors="replace")  # small: long strings are spooled
@@ -54,10 +70,6 @@ def _json_data(event: SpooledJson, response: httpx.Response) -> list[Payload]:
 def _is_json(response: httpx.Response) -> bool:
     content_type: str = response.headers.get("content-type", "")
     return content_type.startswith("application/json")
-
-
-def _payloads_of(events: Iterable[SpooledJson], response: httpx.Response) -> list[Payload]:
-    return [payload for event in events for payload in _json_data(event, response)]
 
 
 def _empty(response: httpx.Response) -> APIResponseValidationError:
@@ -95,34 +107,35 @@ class Stream(Generic[M]):
 
     def _iterate(self) -> Generator[M, None, None]:
         failure: WisdomGateError | None = None
-        payloads = self._payloads()
+        events = self._events()
         try:
             count = 0
-            for payload in payloads:
-                yield decode_chunk(payload, self._model, self.response, self._redact)
-                count += 1
+            for event in events:
+                for chunk in decode_event(event, self._model, self.response, self._redact):
+                    yield chunk
+                    count += 1
             if not count:
                 raise _empty(self.response)
         except httpx.HTTPError as exc:
             # a broken 2xx stream is AnswerLostError: the server did the work, it is not re-sent
             failure = body_error(exc, self.response, self._redact)
         finally:
-            payloads.close()
+            events.close()
             self.response.close()
         if failure is not None:
             raise failure  # outside `except`: the httpx error, which may show the key, is not chained
 
-    def _payloads(self) -> Generator[Payload, None, None]:
-        if _is_json(self.response):
+    def _events(self) -> Generator[SpooledJson, None, None]:
+        if _is_json(self.response):  # the whole body is one JSON array of chunks
             spooler = JsonSpooler()
             for chunk in self.response.iter_bytes():
                 spooler.feed(chunk)
-            yield from _json_data(spooler.finish(), self.response)
+            yield spooler.finish()
             return
         decoder = SSEDecoder()
         for chunk in self.response.iter_bytes():
-            yield from _payloads_of(decoder.feed(chunk), self.response)
-        yield from _payloads_of(decoder.flush(), self.response)
+            yield from decoder.feed(chunk)
+        yield from decoder.flush()
 
 
 class AsyncStream(Generic[M]):
@@ -155,34 +168,34 @@ class AsyncStream(Generic[M]):
 
     async def _iterate(self) -> AsyncGenerator[M, None]:
         failure: WisdomGateError | None = None
-        payloads = self._payloads()
+        events = self._events()
         try:
             count = 0
-            async for payload in payloads:
-                yield decode_chunk(payload, self._model, self.response, self._redact)
-                count += 1
+            async for event in events:
+                for chunk in decode_event(event, self._model, self.response, self._redact):
+                    yield chunk
+                    count += 1
             if not count:
                 raise _empty(self.response)
         except httpx.HTTPError as exc:
             # a broken 2xx stream is AnswerLostError: the server did the work, it is not re-sent
             failure = body_error(exc, self.response, self._redact)
         finally:
-            await payloads.aclose()
+            await events.aclose()
             await self.response.aclose()
         if failure is not None:
             raise failure  # outside `except`: the httpx error, which may show the key, is not chained
 
-    async def _payloads(self) -> AsyncGenerator[Payload, None]:
-        if _is_json(self.response):
+    async def _events(self) -> AsyncGenerator[SpooledJson, None]:
+        if _is_json(self.response):  # the whole body is one JSON array of chunks
             spooler = JsonSpooler()
             async for chunk in self.response.aiter_bytes():
                 spooler.feed(chunk)
-            for payload in _json_data(spooler.finish(), self.response):
-                yield payload
+            yield spooler.finish()
             return
         decoder = SSEDecoder()
         async for chunk in self.response.aiter_bytes():
-            for payload in _payloads_of(decoder.feed(chunk), self.response):
-                yield payload
-        for payload in _payloads_of(decoder.flush(), self.response):
-            yield payload
+            for event in decoder.feed(chunk):
+                yield event
+        for event in decoder.flush():
+            yield event

@@ -20,6 +20,7 @@ import io
 import json
 import os
 import secrets
+import shutil
 import tempfile
 import weakref
 from typing import Any, BinaryIO, TypeVar
@@ -80,6 +81,27 @@ class _TempFile:
         self.file.flush()  # pread sees only what reached the fd
         return io.BufferedReader(_PositionalReader(self.file.fileno(), self.size), 1 << 20)
 
+    def copy_into(self, out: BinaryIO) -> int:
+        """Copy the bytes into out in the kernel (copy_file_range), never through memory."""
+        self.file.flush()
+        out.flush()
+        copied = 0
+        try:
+            while copied < self.size:
+                sent = os.copy_file_range(
+                    self.file.fileno(), out.fileno(), self.size - copied, copied
+                )
+                if sent == 0:
+                    break
+                copied += sent
+        except OSError:
+            pass  # not on this file system: the rest in user space below
+        if copied < self.size:
+            with self.reader() as reader:
+                reader.seek(copied)
+                shutil.copyfileobj(reader, out, 1 << 20)
+        return self.size
+
     def describe(self) -> str:
         return "spooled to a temporary file"
 
@@ -94,6 +116,17 @@ class _PositionalReader(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._offset
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._offset, os.SEEK_END: self._size}[whence]
+        self._offset = min(max(0, base + offset), self._size)
+        return self._offset
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
@@ -114,6 +147,9 @@ class _Base64Sink:
 
     def write(self, piece: bytes | memoryview) -> None:
         """Take the next piece of the string's JSON content (between the quotes)."""
+        if isinstance(piece, bytes) and len(piece) <= _WINDOW:
+            self._write(piece)  # a network read: no copy
+            return
         view = memoryview(piece)
         for start in range(0, len(view), _WINDOW):  # bounded copies, whatever the piece's size
             self._write(bytes(view[start : start + _WINDOW]))
@@ -125,14 +161,15 @@ class _Base64Sink:
         data = self._carry + piece
         keep = len(data) - 1  # never the last character: `=` is only allowed at the very end
         whole = keep - keep % 4
-        if not self._alphabet_ok(piece) or b"=" in data[:whole]:
+        if not self._alphabet_ok(piece) or data.find(b"=", 0, whole) >= 0:
             self._to_text(data)
             return
         try:
-            self._keep(pybase64.b64decode(data[:whole], altchars=self._altchars, validate=True))
+            decoded = pybase64.b64decode(memoryview(data)[:whole], self._altchars, validate=True)
         except binascii.Error:
             self._to_text(data)
             return
+        self._keep(decoded)
         self._carry = data[whole:]
 
     def finish(self) -> Base64Data | Base64File | bytes:
@@ -162,6 +199,8 @@ class _Base64Sink:
         return _ALTCHARS if self._url_safe else None
 
     def _alphabet_ok(self, piece: bytes) -> bool:
+        if self._url_safe is False:
+            return True  # decoding the standard alphabet refuses `-` and `_` by itself
         url = b"-" in piece or b"_" in piece
         standard = b"+" in piece or b"/" in piece
         if url and standard:
@@ -284,7 +323,7 @@ class JsonSpooler:
         self._sink: _Base64Sink | None = None  # the current string, once it is long
         self._backslashes = 0  # trailing backslashes of the sink's last piece
         self._values: dict[str, Base64Data | Base64File] = {}
-        self._nonce = secrets.token_hex(8)  # placeholders no server text can forge
+        self._nonce = ""  # made with the first placeholder: no server text can forge one
 
     def feed(self, chunk: bytes) -> None:
         """Take the next piece of JSON."""
@@ -368,6 +407,7 @@ class JsonSpooler:
         if isinstance(value, bytes):
             self._out += value
         else:
+            self._nonce = self._nonce or secrets.token_hex(8)
             token = f"wisdomgate-spooled:{self._nonce}:{len(self._values)}"
             self._values[token] = value
             self._out += token.encode("ascii")

@@ -8,16 +8,35 @@ are decoded to spooled bytes while it comes in (see spool.py).
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 
 from .spool import JsonSpooler, SpooledJson
 
 __all__ = ["SSEDecoder"]
 
-_EOL = re.compile(rb"\r\n|\r|\n")
 _SSE_FIELDS = frozenset({"event", "id", "retry"})  # carry nothing for this API
 _DATA = b"data:"
 _BOM = b"\xef\xbb\xbf"
+
+
+def _line_ends(chunk: bytes) -> Iterator[tuple[int, int]]:
+    """(end, start of the next line) for each \\r\\n, \\r or \\n in chunk, found with memchr.
+
+    Each of the two finds looks further only once the line end it found was passed, so a chunk
+    of many short lines, or one of a long line, is scanned once (a regex alternation is slow).
+    """
+    lf = cr = -2  # not looked for yet; -1: there is none further
+    start = 0
+    while True:
+        if -1 < lf < start or lf == -2:
+            lf = chunk.find(b"\n", start)
+        if -1 < cr < start or cr == -2:
+            cr = chunk.find(b"\r", start)
+        if lf < 0 and cr < 0:
+            return
+        end = cr if lf < 0 or -1 < cr < lf else lf
+        start = end + 2 if end == cr and chunk[end + 1 : end + 2] == b"\n" else end + 1
+        yield end, start
 
 
 class SSEDecoder:
@@ -47,10 +66,10 @@ class SSEDecoder:
         self._trailing_cr = chunk.endswith(b"\r")
         found: list[SpooledJson] = []
         start = 0
-        while (eol := _EOL.search(chunk, start)) is not None:
-            self._take(chunk[start : eol.start()])
+        for end, after in _line_ends(chunk):
+            self._take(chunk[start:end])
             found.extend(self._end_line())
-            start = eol.end()
+            start = after
         self._take(chunk[start:])
         return found
 
