@@ -98,8 +98,9 @@ def test_data_that_is_not_canonical_stays_text_exactly(text: str, piece: int) ->
     assert spooled.to_json() == expected.to_json()
 
 
-def test_a_data_key_outside_a_blob_gets_its_text_back() -> None:
-    args = {"data": "QUJD" * 50, "other": ["data", {"data": 1}]}
+@pytest.mark.parametrize("text", ["QUJD" * 50, "QUJD" * 50 + '\n é "quoted" \\'])
+def test_a_data_key_outside_a_blob_gets_its_text_back(text: str) -> None:
+    args = {"data": text, "other": ["data", {"data": 1}]}
     wire = json.dumps(
         {"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "args": args}}]}}]}
     ).encode()
