@@ -278,3 +278,18 @@ def test_a_spool_file_reader_seeks_like_a_file() -> None:
         assert reader.read() == raw[-5:]
         reader.seek(3)
         assert reader.read(4) == raw[3:7]
+
+
+def test_a_spooled_value_copies_as_itself_and_pickles_as_its_text() -> None:
+    import copy
+    import pickle
+
+    raw = os.urandom(3000)
+    response = _spool(json.dumps(_answer(base64.b64encode(raw).decode())).encode(), 512)
+    data = _data(response)
+    assert isinstance(data, Base64File)
+    assert _data(response.model_copy(deep=True)) is data
+    assert copy.deepcopy(data) is data
+    again = pickle.loads(pickle.dumps(response))
+    assert isinstance(_data(again), Base64Data) and _data(again).to_bytes() == raw
+    assert again.to_json() == response.to_json()

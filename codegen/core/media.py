@@ -177,6 +177,16 @@ class Base64File:
     def __hash__(self) -> int:
         return hash(self.text)
 
+    def __copy__(self) -> Base64File:
+        return self  # immutable: the file is only ever read
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Base64File:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a pickle cannot carry an open file: it carries the text, which unpickles as Base64Data
+        return Base64Data, (self.text,)
+
     @property
     def size(self) -> int:
         """The number of bytes (decoded)."""

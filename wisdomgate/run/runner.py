@@ -248,7 +248,8 @@ class Runner:
             )
             return
         body = RequestBody.of(request)  # reference images stream from their files
-        record.request_sha256 = body.sha256()  # a pass over the exact body, never held whole
+        # a pass over the exact body, never held whole, off the event loop
+        record.request_sha256 = await asyncio.to_thread(body.sha256)
         record.request_bytes = body.content_length
         wire = strip_inline_data(request.to_wire(), state.refs_with_inputs(turn))
         # The history holds turns 1..N-1's answers in order: a run stops at its first failure.
