@@ -58,7 +58,8 @@ def sent_bodies(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[by
     bodies: list[bytes] = []
 
     async def record(request: httpx.Request) -> None:
-        bodies.append(request.content)
+        # a body with reference images streams from their files: read it (httpx keeps the bytes)
+        bodies.append(await request.aread())
 
     async def no_sleep(delay: float) -> None:
         sleeps.append(delay)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wisdomgate_api import (
     AnswerLostError,
@@ -19,7 +22,7 @@ from wisdomgate_api import (
     Stream,
     models,
 )
-from wisdomgate_api._core.streaming import SSEDecoder
+from wisdomgate_api._core.sse import SSEDecoder
 
 RECORDED_SSE = Path(__file__).parent / "data" / "recorded" / "image-thought-signature.sse.txt"
 BODY = {"contents": [{"parts": [{"text": "draw a cat"}]}]}
@@ -75,7 +78,7 @@ def _event(payload: object) -> bytes:
 def _decode(*pieces: bytes) -> list[str]:
     decoder = SSEDecoder()
     found = [data for piece in pieces for data in decoder.feed(piece)]
-    return found + decoder.flush()
+    return [event.text.decode() for event in found + decoder.flush()]
 
 
 # ---------------------------------------------------------------- the decoder
@@ -300,3 +303,18 @@ def test_undecodable_stream_body_raises_response_validation_error() -> None:
     client = Client(api_key="test-key-123", transport=httpx.MockTransport(handler))
     with client, pytest.raises(APIResponseValidationError, match="DecodingError"):
         list(client.stream_generate_content("m", BODY))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.text(alphabet="ab {}:\"'", max_size=30), min_size=1, max_size=6),
+    eol=st.sampled_from([b"\n", b"\r", b"\r\n"]),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=8),
+)
+def test_decoder_gives_the_same_events_however_the_body_is_cut(
+    values: list[str], eol: bytes, cuts: list[int]
+) -> None:
+    body = b"".join(b"data: " + value.encode() + eol + eol for value in values)
+    points = sorted({min(cut, len(body)) for cut in cuts} | {0, len(body)})
+    pieces = [body[a:b] for a, b in itertools.pairwise(points)]
+    assert _decode(*pieces) == values

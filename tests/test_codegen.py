@@ -14,6 +14,7 @@ from codegen import regen
 from codegen.surface import describe_changes, surface_of
 from tests.schema_strategies import SPEC
 from wisdomgate_api import SPEC_SHA256, Base64Data, models
+from wisdomgate_api._core.media import Base64
 
 GENERATED = regen.TARGET
 PACKAGE = regen.PACKAGE
@@ -288,10 +289,11 @@ def test_an_operation_security_override_is_reported() -> None:
 
 
 def test_every_byte_field_becomes_base64_data() -> None:
+    # `data` fields may be spooled to a file (Base64File); thought signatures stay text
     overrides = regen.byte_field_overrides(SPEC)
     assert overrides == {
-        "Blob.data": "wisdomgate_api._core.base.Base64Data",
-        "FunctionResponseBlob.data": "wisdomgate_api._core.base.Base64Data",
+        "Blob.data": "wisdomgate_api._core.media.Base64",
+        "FunctionResponseBlob.data": "wisdomgate_api._core.media.Base64",
         "Part.thought_signature": "wisdomgate_api._core.base.Base64Data",
         "SearchEntryPoint.sdk_blob": "wisdomgate_api._core.base.Base64Data",
     }
@@ -301,4 +303,5 @@ def test_every_byte_field_becomes_base64_data() -> None:
 def test_every_generated_byte_field_is_annotated_base64_data(dotted: str) -> None:
     model_name, field = dotted.split(".")
     annotation = getattr(models, model_name).model_fields[field].annotation
-    assert annotation == Base64Data | None
+    expected = Base64 if field == "data" else Base64Data
+    assert annotation == expected | None

@@ -15,8 +15,17 @@ from urllib.parse import quote
 import httpx
 
 from .auth import AsyncKeyTransport, AuthStyle, Credentials, KeyAuth, KeyTransport, clean_key
+from .encoding import RequestBody
 from .exceptions import APIConnectionError, APIStatusError, WisdomGateError
-from .response import body_error, encoding_error, http_error, status_error
+from .response import (
+    Received,
+    aread_body,
+    body_error,
+    encoding_error,
+    http_error,
+    read_body,
+    status_error,
+)
 from .retry import RetryPolicy, retry_delay, should_retry
 from .timeouts import NotGiven, TimeoutArg, as_timeout
 
@@ -52,7 +61,7 @@ class RequestOptions:
     method: str
     path: str
     params: Mapping[str, str | int] = field(default_factory=dict)
-    content: bytes | None = None
+    content: RequestBody | None = None  # streamed from files when it holds a Base64File
     stream: bool = False
 
 
@@ -148,11 +157,15 @@ class BaseClient:
         return self._credentials.redact(text)
 
     def _failure(
-        self, exc: httpx.HTTPError | UnicodeEncodeError, request: httpx.Request | None
+        self, exc: httpx.HTTPError | UnicodeEncodeError | OSError, request: httpx.Request | None
     ) -> WisdomGateError:
         if isinstance(exc, UnicodeEncodeError):
             return encoding_error(exc, request)
-        return http_error(exc, request, self._redact)
+        if isinstance(exc, httpx.HTTPError):
+            return http_error(exc, request, self._redact)
+        # a file of the body changed or went away while it was sent: no answer was produced
+        message = f"the request body cannot be read: {exc}"
+        return APIConnectionError(message, request=request, cause=type(exc).__name__)
 
     def _build_request(
         self,
@@ -162,13 +175,15 @@ class BaseClient:
     ) -> httpx.Request:
         headers = {"user-agent": self._user_agent}
         headers["accept"] = "text/event-stream" if options.stream else "application/json"
+        content: Any = None
         if options.content is not None:
             headers["content-type"] = "application/json"
+            content = options.content.httpx_content(headers, isinstance(http, httpx.AsyncClient))
         return http.build_request(
             options.method,
             self._base_url + options.path,
             params=dict(options.params) or None,
-            content=options.content,
+            content=content,
             headers=headers,
             timeout=self._timeout if isinstance(timeout, NotGiven) else as_timeout(timeout),
         )
@@ -234,7 +249,7 @@ class SyncAPIClient(BaseClient):
     ) -> None:
         self.close()
 
-    def _send(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> httpx.Response:
+    def _send(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> Received:
         attempt = 1
         while True:
             try:
@@ -245,10 +260,10 @@ class SyncAPIClient(BaseClient):
                 self.retry.sleep(self._retry_delay(error, attempt, options))
             attempt += 1
 
-    def _send_once(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> httpx.Response:
+    def _send_once(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> Received:
         response = self._receive_head(options, timeout)
         if options.stream and response.is_success:
-            return response  # its Stream reads the body, chunk by chunk
+            return Received(response)  # its Stream reads the body, chunk by chunk
         return self._read_body(response)
 
     def _receive_head(
@@ -259,7 +274,7 @@ class SyncAPIClient(BaseClient):
         try:
             request = self._build_request(self._http, options, timeout)
             return self._exchange(request)
-        except (httpx.HTTPError, UnicodeEncodeError) as exc:
+        except (httpx.HTTPError, UnicodeEncodeError, OSError) as exc:
             failure = self._failure(exc, request)
         raise failure  # outside `except`: the httpx error, which may show the key, is not chained
 
@@ -278,15 +293,15 @@ class SyncAPIClient(BaseClient):
             raise
         return response
 
-    def _read_body(self, response: httpx.Response) -> httpx.Response:
+    def _read_body(self, response: httpx.Response) -> Received:
         # after the status line: a 2xx body lost here is an answer the server made (AnswerLostError)
         try:
-            response.read()
+            body = read_body(response)
         except httpx.HTTPError as exc:
             failure = body_error(exc, response, self._redact)
         else:
             if response.is_success:
-                return response
+                return Received(response, body)
             failure = status_error(response, self._redact)
         finally:
             response.close()
@@ -337,9 +352,7 @@ class AsyncAPIClient(BaseClient):
     ) -> None:
         await self.aclose()
 
-    async def _send(
-        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
-    ) -> httpx.Response:
+    async def _send(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> Received:
         attempt = 1
         while True:
             try:
@@ -350,12 +363,10 @@ class AsyncAPIClient(BaseClient):
                 await self.retry.async_sleep(self._retry_delay(error, attempt, options))
             attempt += 1
 
-    async def _send_once(
-        self, options: RequestOptions, timeout: TimeoutArg | NotGiven
-    ) -> httpx.Response:
+    async def _send_once(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> Received:
         response = await self._receive_head(options, timeout)
         if options.stream and response.is_success:
-            return response  # its AsyncStream reads the body, chunk by chunk
+            return Received(response)  # its AsyncStream reads the body, chunk by chunk
         return await self._read_body(response)
 
     async def _receive_head(
@@ -366,7 +377,7 @@ class AsyncAPIClient(BaseClient):
         try:
             request = self._build_request(self._http, options, timeout)
             return await self._exchange(request)
-        except (httpx.HTTPError, UnicodeEncodeError) as exc:
+        except (httpx.HTTPError, UnicodeEncodeError, OSError) as exc:
             failure = self._failure(exc, request)
         raise failure  # outside `except`: the httpx error, which may show the key, is not chained
 
@@ -385,15 +396,15 @@ class AsyncAPIClient(BaseClient):
             raise
         return response
 
-    async def _read_body(self, response: httpx.Response) -> httpx.Response:
+    async def _read_body(self, response: httpx.Response) -> Received:
         # after the status line: a 2xx body lost here is an answer the server made (AnswerLostError)
         try:
-            await response.aread()
+            body = await aread_body(response)
         except httpx.HTTPError as exc:
             failure = body_error(exc, response, self._redact)
         else:
             if response.is_success:
-                return response
+                return Received(response, body)
             failure = status_error(response, self._redact)
         finally:
             await response.aclose()

@@ -31,6 +31,7 @@ from wisdomgate_api._core.exceptions import (
     ServiceUnavailableError,
     WisdomGateError,
 )
+from wisdomgate_api._core.media import Base64File, FileChangedError
 from wisdomgate_api._core.response import APIResponse
 from wisdomgate_api._core.retry import RetryPolicy
 from wisdomgate_api._core.streaming import AsyncStream, Stream
@@ -60,9 +61,11 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Base64Data",
+    "Base64File",
     "Client",
     "ClientWithRawResponse",
     "DeadlineExceededError",
+    "FileChangedError",
     "InternalServerError",
     "NotFoundError",
     "NotGiven",

@@ -17,7 +17,7 @@ from wisdomgate_api._core.base_client import (
     drop_none,
     path_segment,
 )
-from wisdomgate_api._core.encoding import coerce_body, encode_body
+from wisdomgate_api._core.encoding import RequestBody, coerce_body
 from wisdomgate_api._core.response import APIResponse, parse_model
 from wisdomgate_api._core.streaming import AsyncStream, Stream
 from wisdomgate_api._core.timeouts import NOT_GIVEN, NotGiven
@@ -36,7 +36,7 @@ def _count_tokens(
     return RequestOptions(
         method="POST",
         path=f"/v1beta/models/{path_segment(model, 'models')}:countTokens",
-        content=encode_body(coerce_body(models.CountTokensRequest, body)),
+        content=RequestBody.of(coerce_body(models.CountTokensRequest, body)),
     )
 
 
@@ -46,7 +46,7 @@ def _generate_content(
     return RequestOptions(
         method="POST",
         path=f"/v1beta/models/{path_segment(model, 'models')}:generateContent",
-        content=encode_body(coerce_body(models.GenerateContentRequest, body)),
+        content=RequestBody.of(coerce_body(models.GenerateContentRequest, body)),
     )
 
 
@@ -72,7 +72,7 @@ def _stream_generate_content(
         method="POST",
         path=f"/v1beta/models/{path_segment(model, 'models')}:streamGenerateContent",
         params=drop_none({"alt": "sse"}),
-        content=encode_body(coerce_body(models.GenerateContentRequest, body)),
+        content=RequestBody.of(coerce_body(models.GenerateContentRequest, body)),
         stream=True,
     )
 
@@ -201,7 +201,8 @@ class ClientWithRawResponse:
         """Generates a response as a stream of partial GenerateContentResponse chunks."""
         response = self._client._send(_stream_generate_content(model, body), timeout)
         return APIResponse(
-            response, lambda r: Stream(r, models.GenerateContentResponse, self._client._redact)
+            response,
+            lambda r: Stream(r.response, models.GenerateContentResponse, self._client._redact),
         )
 
 
@@ -334,5 +335,6 @@ class AsyncClientWithRawResponse:
         """Generates a response as a stream of partial GenerateContentResponse chunks."""
         response = await self._client._send(_stream_generate_content(model, body), timeout)
         return APIResponse(
-            response, lambda r: AsyncStream(r, models.GenerateContentResponse, self._client._redact)
+            response,
+            lambda r: AsyncStream(r.response, models.GenerateContentResponse, self._client._redact),
         )

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field
 
 from wisdomgate_api._core.base import ApiModel, Base64Data, OpenStrEnum
+from wisdomgate_api._core.media import Base64, BlobModel, PartModel
 
 
 class AttributionSourceId(ApiModel):
@@ -41,7 +42,7 @@ class Behavior(OpenStrEnum):
     NON_BLOCKING = "NON_BLOCKING"
 
 
-class Blob(ApiModel):
+class Blob(BlobModel):
     """
     Raw media bytes.  Text should not be sent as raw bytes, use the 'text' field.
     """
@@ -50,7 +51,7 @@ class Blob(ApiModel):
     """
     The IANA standard MIME type of the source data. Examples: - image/png - image/jpeg If an unsupported MIME type is provided, an error will be returned. For a complete list of supported types, see [Supported file formats](https://ai.google.dev/gemini-api/docs/prompting_with_media#supported_file_formats).
     """
-    data: Base64Data | None = None
+    data: Base64 | None = None
     """
     Raw bytes for media formats.
     """
@@ -492,7 +493,7 @@ class FunctionResponseBlob(ApiModel):
     """
     The IANA standard MIME type of the source data. Examples: - image/png - image/jpeg If an unsupported MIME type is provided, an error will be returned. For a complete list of supported types, see [Supported file formats](https://ai.google.dev/gemini-api/docs/prompting_with_media#supported_file_formats).
     """
-    data: Base64Data | None = None
+    data: Base64 | None = None
     """
     Raw bytes for media formats.
     """
@@ -1140,7 +1141,7 @@ class Outcome(OpenStrEnum):
     OUTCOME_DEADLINE_EXCEEDED = "OUTCOME_DEADLINE_EXCEEDED"
 
 
-class Part(ApiModel):
+class Part(PartModel):
     """
     A datatype containing media that is part of a multi-part `Content` message.  A `Part` consists of data which has an associated datatype. A `Part` can only contain one of the accepted types in `Part.data`.  A `Part` must have a fixed IANA MIME type identifying the type and subtype of the media if the `inline_data` field is filled with raw bytes.
     """

@@ -28,6 +28,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 from wisdomgate.artifacts.locks import LOCK_NAME, FolderLock
 from wisdomgate.artifacts.safe_paths import (
@@ -41,6 +42,7 @@ from wisdomgate.artifacts.safe_paths import (
     require_support,
     unlink_at,
     write_at,
+    write_stream_at,
 )
 from wisdomgate.recipe import PlannedRun
 from wisdomgate.run import IMAGE_NAMES, FileRef
@@ -231,6 +233,14 @@ class RunFolder:
             raise link_error(fd, name, self.path / name)
         write_at(fd, name, data)
         return FileRef(name, hashlib.sha256(data).hexdigest(), len(data))
+
+    def write_stream(self, name: str, source: BinaryIO) -> FileRef:
+        """write() from a reader, copied in pieces and hashed on the way (big answer images)."""
+        fd = self._dir()
+        if is_link_at(fd, name):
+            raise link_error(fd, name, self.path / name)
+        digest, size = write_stream_at(fd, name, source)
+        return FileRef(name, digest, size)
 
     def reference(self, path: Path) -> str:
         """A path relative to this folder (for reference images that live elsewhere)."""

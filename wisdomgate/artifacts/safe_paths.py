@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import secrets
 import shlex
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from wisdomgate.errors import OutputError
 
@@ -31,12 +33,14 @@ __all__ = [
     "require_support",
     "unlink_at",
     "write_at",
+    "write_stream_at",
 ]
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _DIR_FLAGS = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC
+_COPY_CHUNK = 1 << 20  # write_stream_at's piece size
 _TEMP_ATTEMPTS = 100  # O_EXCL collisions of 64 random bits: never in practice
 
 
@@ -175,6 +179,26 @@ def write_at(dir_fd: int, name: str, data: bytes) -> None:
         # Also on KeyboardInterrupt/cancellation: the temporary file must not linger.
         unlink_at(dir_fd, temp)
         raise
+
+
+def write_stream_at(dir_fd: int, name: str, source: BinaryIO) -> tuple[str, int]:
+    """write_at from a reader, copied in 1 MiB pieces: the sha256 and size of what was written."""
+    digest = hashlib.sha256()
+    size = 0
+    temp, fd = _create_temp(dir_fd, name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            while chunk := source.read(_COPY_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())  # as write_at: the bytes reach the disk before the name
+        os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        unlink_at(dir_fd, temp)
+        raise
+    return digest.hexdigest(), size
 
 
 def _create_temp(dir_fd: int, name: str) -> tuple[str, int]:

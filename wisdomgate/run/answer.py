@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
+from wisdomgate_api import Base64Data, Base64File
 from wisdomgate_api.models import Candidate, Content, GenerateContentResponse, Part
 
 __all__ = ["Answer", "OutputImage"]
@@ -14,10 +15,15 @@ __all__ = ["Answer", "OutputImage"]
 
 @dataclass(frozen=True)
 class OutputImage:
-    """One image of the answer, decoded: bytes, MIME type and real pixel size."""
+    """One image of the answer: where its bytes are, MIME type and real pixel size.
+
+    The bytes stay where the client put them (in memory, or in the file a big answer image was
+    decoded into while it arrived): `open()` reads them, so writing the image never copies it.
+    """
 
     mime_type: str
-    data: bytes
+    source: Base64Data | Base64File
+    size: int  # bytes
     width: int | None  # None when Pillow cannot decode it
     height: int | None
     thought: bool  # an interim image of the model's thinking, not part of the answer
@@ -26,6 +32,15 @@ class OutputImage:
     def decodes(self) -> bool:
         """True when Pillow decoded the whole image (its pixel size is known)."""
         return self.width is not None
+
+    @property
+    def data(self) -> bytes:
+        """The image's bytes, in memory."""
+        return self.source.to_bytes()
+
+    def open(self) -> BinaryIO:
+        """A reader of the image's bytes."""
+        return self.source.open()
 
 
 @dataclass(frozen=True)
@@ -99,15 +114,17 @@ def _image(part: Part) -> OutputImage | None:
     blob = part.inline_data
     if blob is None or blob.data is None or not (blob.mime_type or "").startswith("image/"):
         return None
-    data = blob.data.to_bytes()
-    width, height = _pixel_size(data)
-    return OutputImage(str(blob.mime_type), data, width, height, bool(part.thought))
+    with blob.data.open() as reader:  # ValueError here: the text is not base64
+        size = reader.seek(0, 2)
+        reader.seek(0)
+        width, height = _pixel_size(reader)
+    return OutputImage(str(blob.mime_type), blob.data, size, width, height, bool(part.thought))
 
 
-def _pixel_size(data: bytes) -> tuple[int | None, int | None]:
+def _pixel_size(reader: BinaryIO) -> tuple[int | None, int | None]:
     # load() decodes every pixel: a header followed by garbage, or a cut file, is no image
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(reader) as image:
             image.load()
             return image.size
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):

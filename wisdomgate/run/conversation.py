@@ -13,8 +13,7 @@ from pathlib import Path
 
 from wisdomgate.errors import ToolkitError
 from wisdomgate.recipe import ImageInput, PlannedRun, PlannedTurn
-from wisdomgate_api import Base64Data
-from wisdomgate_api.models import Blob, Content, GenerateContentRequest, Part
+from wisdomgate_api.models import Content, GenerateContentRequest, Part
 
 __all__ = ["Conversation", "ReferenceImageChangedError", "dry_run_placeholder", "user_content"]
 
@@ -23,29 +22,30 @@ class ReferenceImageChangedError(ToolkitError):
     """A reference image changed on disk (or went away) after the recipe was validated."""
 
 
-def _read_image(image: ImageInput) -> bytes:
+def _reference_part(image: ImageInput) -> Part:
+    # sent from disk, checked against the hash it was validated with: the Part records the
+    # file's size and modification time first, and the client refuses to send it changed since
     try:
-        data = Path(image.path).read_bytes()
+        part = Part.from_path(image.path, mime_type=image.mime_type)
+        with Path(image.path).open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         raise ReferenceImageChangedError(
             f"reference image {image.path} cannot be read since the recipe was validated"
             f" ({exc.strerror or exc}); put the file back, or change the recipe's images"
         ) from exc
-    if hashlib.sha256(data).hexdigest() != image.sha256:
+    if digest != image.sha256:
         # Sending other bytes than the ones validated (size, type) would break the plan's checks.
         raise ReferenceImageChangedError(
             f"reference image {image.path} changed since the recipe was validated;"
             " run again so that the new file is checked"
         )
-    return data
+    return part
 
 
 def user_content(turn: PlannedTurn) -> Content:
-    """The user turn: the prompt text, then each reference image as inlineData."""
-    parts = [Part(text=turn.prompt)]
-    for image in turn.images:
-        blob = Blob(mime_type=image.mime_type, data=Base64Data.from_bytes(_read_image(image)))
-        parts.append(Part(inline_data=blob))
+    """The user turn: the prompt text, then each reference image as inlineData (from its file)."""
+    parts = [Part(text=turn.prompt), *(_reference_part(image) for image in turn.images)]
     return Content(role="user", parts=parts)
 
 

@@ -26,7 +26,6 @@ raised like a local OSError.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -65,7 +64,7 @@ from wisdomgate.run.store import (
 )
 from wisdomgate.run.wire import compact_request, response_metadata, strip_inline_data
 from wisdomgate_api import Redactor, WisdomGateError
-from wisdomgate_api._core.encoding import encode_body
+from wisdomgate_api._core.encoding import RequestBody
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
 __all__ = [
@@ -248,10 +247,11 @@ class Runner:
                 OutcomeKind.INPUT_ERROR, False, f"cannot build request: {exc}"
             )
             return
-        body = encode_body(request)
-        record.request_sha256 = hashlib.sha256(body).hexdigest()
-        record.request_bytes = len(body)
-        wire = strip_inline_data(json.loads(body), state.refs_with_inputs(turn))
+        body = RequestBody.of(request)  # reference images stream from their files
+        # a pass over the exact body, never held whole, off the event loop
+        record.request_sha256 = await asyncio.to_thread(body.sha256)
+        record.request_bytes = body.content_length
+        wire = strip_inline_data(request.to_wire(), state.refs_with_inputs(turn))
         # The history holds turns 1..N-1's answers in order: a run stops at its first failure.
         record.request = compact_request(wire, range(1, turn.number))
         state.save()  # the request is on disk (with its hash) before it is paid for
@@ -346,7 +346,8 @@ class _RunState:
             else:
                 final += 1
                 name = image_file_name(number, final, image.mime_type)
-            ref = self.folder.write(name, image.data)
+            with image.open() as source:  # from where the client put it: no copy in memory
+                ref = self.folder.write_stream(name, source)
             self.refs.setdefault(ref.sha256, ref)
             entry = {**ref.to_json(), "mimeType": image.mime_type, "thought": image.thought}
             record.images.append({**entry, "width": image.width, "height": image.height})

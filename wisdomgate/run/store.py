@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from wisdomgate.recipe import PlannedRun
 
@@ -111,6 +111,10 @@ class RunStore(Protocol):
 
     def write(self, name: str, data: bytes) -> FileRef:
         """Write the file `name` atomically; its reference."""
+        ...
+
+    def write_stream(self, name: str, source: BinaryIO) -> FileRef:
+        """Write the file `name` atomically from a reader (copied in pieces); its reference."""
         ...
 
     def remove_partial_files(self) -> None:

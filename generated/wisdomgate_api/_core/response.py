@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -20,16 +21,20 @@ from .exceptions import (
     WisdomGateError,
     error_class_for,
 )
+from .spool import SPOOL_THRESHOLD, JsonSpooler, SpooledJson
 
 __all__ = [
     "APIResponse",
+    "Received",
     "Redact",
+    "aread_body",
     "body_error",
     "connection_error",
     "encoding_error",
     "error_from_status",
     "http_error",
     "parse_model",
+    "read_body",
     "status_error",
 ]
 
@@ -78,13 +83,51 @@ def _keep(text: str) -> str:
     return text
 
 
-class APIResponse(Generic[T]):
-    """One call's httpx.Response (status, headers) plus parse() for its typed result."""
+@dataclass(frozen=True)
+class Received:
+    """An answer: its httpx.Response, and its JSON body when the client read it (not a stream)."""
 
-    def __init__(
-        self, http_response: httpx.Response, parser: Callable[[httpx.Response], T]
-    ) -> None:
-        self.http_response = http_response
+    response: httpx.Response
+    body: SpooledJson | None = None
+
+
+def _spools(response: httpx.Response) -> bool:
+    # a body that says it is small is read as httpx reads it (`.content` stays available);
+    # a big or unsized one is read piece by piece, its long data strings decoded to spools
+    length = response.headers.get("content-length", "")
+    return response.is_success and not (length.isdigit() and int(length) <= SPOOL_THRESHOLD)
+
+
+def read_body(response: httpx.Response) -> SpooledJson:
+    """Read a (2xx or error) body: small ones whole, big ones through a JsonSpooler."""
+    if not _spools(response):
+        return SpooledJson(response.read(), {})
+    spooler = JsonSpooler()
+    for chunk in response.iter_bytes():
+        spooler.feed(chunk)
+    return spooler.finish()
+
+
+async def aread_body(response: httpx.Response) -> SpooledJson:
+    """read_body for an async response."""
+    if not _spools(response):
+        return SpooledJson(await response.aread(), {})
+    spooler = JsonSpooler()
+    async for chunk in response.aiter_bytes():
+        spooler.feed(chunk)
+    return spooler.finish()
+
+
+class APIResponse(Generic[T]):
+    """One call's httpx.Response (status, headers) plus parse() for its typed result.
+
+    A body longer than the spool threshold (1 MiB) is read piece by piece: its http_response
+    then has no `.content`, and parse() is the way to its data.
+    """
+
+    def __init__(self, received: Received, parser: Callable[[Received], T]) -> None:
+        self.http_response = received.response
+        self._received = received
         self._parser = parser
         self._parsed: T = _UNSET
 
@@ -104,16 +147,18 @@ class APIResponse(Generic[T]):
     def parse(self) -> T:
         """The typed result, parsed once (for a stream: the Stream, not yet read)."""
         if self._parsed is _UNSET:
-            self._parsed = self._parser(self.http_response)
+            self._parsed = self._parser(self._received)
         return self._parsed
 
 
-def parse_model(response: httpx.Response, model: type[M], redact: Redact = _keep) -> M:
+def parse_model(received: Received, model: type[M], redact: Redact = _keep) -> M:
     """Validate a 2xx JSON body into model; an `{"error": ...}` body raises its APIStatusError."""
+    response = received.response
+    body = received.body or SpooledJson(response.content, {})
     try:
-        parsed = model.model_validate_json(response.content)
+        parsed = body.validate(model)
     except ValidationError as exc:
-        _raise_error_body(response, redact)
+        _raise_error_body(body.text, response, redact)
         message = f"the response is not a valid {model.__name__}: {exc}"
         raise APIResponseValidationError(message, response=response) from None
     # extra="allow" would keep an error envelope as an unknown field of an empty answer
@@ -121,9 +166,9 @@ def parse_model(response: httpx.Response, model: type[M], redact: Redact = _keep
     return parsed
 
 
-def _raise_error_body(response: httpx.Response, redact: Redact) -> None:
+def _raise_error_body(text: bytes, response: httpx.Response, redact: Redact) -> None:
     try:
-        payload = json.loads(response.content)
+        payload = json.loads(text)
     except ValueError:
         return
     if isinstance(payload, dict):
