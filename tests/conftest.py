@@ -64,17 +64,17 @@ def sent_bodies(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[by
     async def no_sleep(delay: float) -> None:
         sleeps.append(delay)
 
+    real = commands.open_client
+
     def open_client(
-        key: str, base_url: str | None, timeout: httpx.Timeout, retry: RetryPolicy
+        key: str,
+        base_url: str | None,
+        timeout: httpx.Timeout,
+        retry: RetryPolicy,
+        **options: Any,
     ) -> AsyncClient:
         policy = dataclasses.replace(retry, async_sleep=no_sleep)
-        return AsyncClient(
-            api_key=key,
-            base_url=base_url,
-            timeout=timeout,
-            retry=policy,
-            event_hooks={"request": [record]},
-        )
+        return real(key, base_url, timeout, policy, event_hooks={"request": [record]}, **options)
 
     monkeypatch.setattr(commands, "open_client", open_client)
     return bodies

@@ -31,17 +31,13 @@ def _no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     async def no_sleep(delay: float) -> None:
         return None
 
+    real = commands.open_client
+
     def open_client(
-        key: str,
-        base_url: str | None,
-        timeout: httpx.Timeout,
-        retry: RetryPolicy,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
+        key: str, base_url: str | None, timeout: httpx.Timeout, retry: RetryPolicy, **options: Any
     ) -> AsyncClient:
-        policy = dataclasses.replace(retry, async_sleep=no_sleep)
-        return AsyncClient(
-            api_key=key, base_url=base_url, timeout=timeout, retry=policy, transport=transport
+        return real(
+            key, base_url, timeout, dataclasses.replace(retry, async_sleep=no_sleep), **options
         )
 
     monkeypatch.setattr(commands, "open_client", open_client)

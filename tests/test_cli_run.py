@@ -295,7 +295,11 @@ def test_an_internal_error_fails_its_run_exits_1_and_the_others_pass(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     def open_client(
-        key: str, base_url: str | None, timeout: httpx.Timeout, retry: RetryPolicy
+        key: str,
+        base_url: str | None,
+        timeout: httpx.Timeout,
+        retry: RetryPolicy,
+        **options: int,
     ) -> AsyncClient:
         return BuggyClient(api_key=key, base_url=base_url, timeout=timeout)
 

@@ -90,7 +90,7 @@ def test_a_local_disk_error_still_stops_every_run(
     make_response: ResponseMaker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def disk_full(dir_fd: int, name: str, data: bytes) -> None:
+    def disk_full(dir_fd: int, name: str, data: bytes, **options: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(outputs, "write_at", disk_full)

@@ -264,8 +264,7 @@ def _validate(value: Any, info: core_schema.ValidationInfo) -> Base64Data | Base
 
 
 def _serialize(value: Any, info: core_schema.SerializationInfo) -> Any:
-    if not info.mode_is_json():
-        return value  # model_dump(): the objects themselves
+    # JSON only (when_used="json"): model_dump() gives the objects themselves, unchecked
     if isinstance(value, Base64File):
         return placeholder_for(value, info.context) or value.text
     return value
@@ -280,7 +279,7 @@ class _Base64Schema:
         return core_schema.with_info_plain_validator_function(
             _validate,
             serialization=core_schema.plain_serializer_function_ser_schema(
-                _serialize, info_arg=True, return_schema=core_schema.str_schema()
+                _serialize, info_arg=True, return_schema=core_schema.str_schema(), when_used="json"
             ),
         )
 

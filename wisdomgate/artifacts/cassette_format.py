@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from wisdomgate.run import image_extension, iter_objects, map_objects
-from wisdomgate_api._core.streaming import SSEDecoder
+from wisdomgate_api._core.sse import SSEDecoder
 
 __all__ = [
     "IMAGES_DIR",
@@ -188,7 +188,7 @@ def _sse_payloads(body: bytes) -> list[Any]:
     decoder = SSEDecoder()
     texts = [*decoder.feed(body), *decoder.flush()]
     try:
-        return [json.loads(text) for text in texts]
+        return [json.loads(text.restored()) for text in texts]
     except ValueError:
         raise _NotKept("a stream event that is not JSON") from None
 

@@ -7,7 +7,10 @@ answer's text, `turn-<N>.request.json` for dry-run request bodies and `manifest.
 Every file is written to a temporary file in the same folder and moved into place with
 `os.replace`, so a run that dies (even by SIGKILL) never leaves a half-written file under a final
 name; at worst a `.*.tmp` file remains, which nothing reads. Files get the mode any other program
-would give them (0o666 minus the umask), not mkstemp's private 0o600.
+would give them (0o666 minus the umask), not mkstemp's private 0o600. A run folder's files are
+not fsynced one by one: `sync` makes everything written since the last sync durable at the points
+the runner's durability policy names (docs/running.md); a user's file (--junit) is fsynced as it
+is written.
 
 Nothing below `--out` is reached through a symbolic link: a run folder is opened by walking from
 `--out` with O_NOFOLLOW and every file is written relative to the folder's descriptor (see
@@ -40,6 +43,7 @@ from wisdomgate.artifacts.safe_paths import (
     open_subdir,
     read_at,
     require_support,
+    sync_at,
     unlink_at,
     write_at,
     write_stream_at,
@@ -116,6 +120,7 @@ class RunFolder:
         self.path = out_dir / self.names[0] / self.names[1]
         self._fd: int | None = None
         self._lock: FolderLock | None = None
+        self._unsynced: dict[str, None] = {}  # names written since the last sync, in order
 
     def open(self) -> RunFolder:
         """Create the folder from --out without following a link, and lock it.
@@ -226,12 +231,16 @@ class RunFolder:
         return read_at(self._dir(), name, self.path / name)
 
     def write(self, name: str, data: bytes) -> FileRef:
-        """Write one file atomically and return its reference; never through a link."""
+        """Write one file atomically and return its reference; never through a link.
+
+        Safe against a kill at once; durable against a power loss once `sync` has returned.
+        """
         fd = self._dir()
         # Only for the message: the rename in write_at replaces a link, never follows it.
         if is_link_at(fd, name):
             raise link_error(fd, name, self.path / name)
-        write_at(fd, name, data)
+        write_at(fd, name, data, durable=False)
+        self._unsynced[name] = None
         return FileRef(name, hashlib.sha256(data).hexdigest(), len(data))
 
     def write_stream(self, name: str, source: BinaryIO) -> FileRef:
@@ -239,8 +248,14 @@ class RunFolder:
         fd = self._dir()
         if is_link_at(fd, name):
             raise link_error(fd, name, self.path / name)
-        digest, size = write_stream_at(fd, name, source)
+        digest, size = write_stream_at(fd, name, source, durable=False)
+        self._unsynced[name] = None
         return FileRef(name, digest, size)
+
+    def sync(self) -> None:
+        """fsync every file written since the last sync, then the folder (their names)."""
+        names, self._unsynced = list(self._unsynced), {}
+        sync_at(self._dir(), names)
 
     def reference(self, path: Path) -> str:
         """A path relative to this folder (for reference images that live elsewhere)."""

@@ -17,6 +17,7 @@ import os
 import secrets
 import shlex
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,6 +32,7 @@ __all__ = [
     "open_subdir",
     "read_at",
     "require_support",
+    "sync_at",
     "unlink_at",
     "write_at",
     "write_stream_at",
@@ -162,18 +164,22 @@ def read_at(dir_fd: int, name: str, shown: Path) -> bytes:
         return handle.read()
 
 
-def write_at(dir_fd: int, name: str, data: bytes) -> None:
+def write_at(dir_fd: int, name: str, data: bytes, *, durable: bool = True) -> None:
     """Write `name` in dir_fd atomically: readers see the old file or the whole new one.
 
-    The bytes go to a new temporary file (O_EXCL|O_NOFOLLOW, mode 0o666 minus the umask), are
-    fsynced, and the file is renamed over `name`; a rename replaces a link, never follows it.
+    The bytes go to a new temporary file (O_EXCL|O_NOFOLLOW, mode 0o666 minus the umask) that is
+    renamed over `name`; a rename replaces a link, never follows it. A process killed at any
+    point leaves the old file or the new one (the kernel has the bytes once write returns).
+    durable: fsync the bytes before the rename, so that a power loss cannot leave the name on a
+    file that is not complete; without it, `sync_at` makes the file durable later.
     """
     temp, fd = _create_temp(dir_fd, name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())  # the bytes reach the disk before the name does
+            if durable:
+                os.fsync(handle.fileno())  # the bytes reach the disk before the name does
         os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         # Also on KeyboardInterrupt/cancellation: the temporary file must not linger.
@@ -181,7 +187,9 @@ def write_at(dir_fd: int, name: str, data: bytes) -> None:
         raise
 
 
-def write_stream_at(dir_fd: int, name: str, source: BinaryIO) -> tuple[str, int]:
+def write_stream_at(
+    dir_fd: int, name: str, source: BinaryIO, *, durable: bool = True
+) -> tuple[str, int]:
     """write_at from a reader, copied in 1 MiB pieces: the sha256 and size of what was written."""
     digest = hashlib.sha256()
     size = 0
@@ -193,12 +201,30 @@ def write_stream_at(dir_fd: int, name: str, source: BinaryIO) -> tuple[str, int]
                 size += len(chunk)
                 handle.write(chunk)
             handle.flush()
-            os.fsync(handle.fileno())  # as write_at: the bytes reach the disk before the name
+            if durable:
+                os.fsync(handle.fileno())  # as write_at: the bytes reach the disk before the name
         os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         unlink_at(dir_fd, temp)
         raise
     return digest.hexdigest(), size
+
+
+def sync_at(dir_fd: int, names: Iterable[str]) -> None:
+    """fsync the regular files `names` in dir_fd (never through a link; gone ones are skipped),
+    then dir_fd itself, so that their contents and their names survive a power loss."""
+    flags = os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0)
+    for name in names:
+        try:
+            fd = os.open(name, flags, dir_fd=dir_fd)
+        except FileNotFoundError:
+            continue  # removed since (a later write replaced it, or a rerun cleaned up)
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+    os.fsync(dir_fd)
 
 
 def _create_temp(dir_fd: int, name: str) -> tuple[str, int]:

@@ -14,7 +14,8 @@ import dataclasses
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -32,6 +33,7 @@ from wisdomgate.recipe import PlannedRun, load_plans, render_schema, validate_pa
 from wisdomgate.run import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DryRunResult,
+    KeepAliveTransport,
     Runner,
     RunnerOptions,
     RunResult,
@@ -40,6 +42,7 @@ from wisdomgate.run import (
 from wisdomgate_api import (
     API_KEY_ENV,
     BASE_URL_ENV,
+    DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
     AsyncClient,
     Redactor,
@@ -47,7 +50,9 @@ from wisdomgate_api import (
     WisdomGateError,
 )
 
-__all__ = ["open_client", "run_command"]
+__all__ = ["DEFAULT_CONNECTIONS", "open_client", "run_command"]
+
+DEFAULT_CONNECTIONS = 100  # as httpx's default pool; more when --concurrency asks for more
 
 Cassette = CassetteWriter | CassetteReader
 
@@ -59,9 +64,20 @@ def open_client(
     retry: RetryPolicy,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    connections: int = DEFAULT_CONNECTIONS,
+    event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
 ) -> AsyncClient:
-    """The API client `run` uses (a function so that tests can wrap it); transport: the
-    record or replay transport of a cassette, in place of the network."""
+    """The API client `run` uses (a function so that tests can wrap it).
+
+    transport: a cassette's record or replay transport, in place of the network. Otherwise
+    KeepAliveTransport (httpcore's pool is the limit of a wide batch: see
+    wisdomgate.run.transport), with a connection for each run in flight; httpx's own when a
+    proxy is configured, which KeepAliveTransport does not speak. event_hooks: httpx's (tests
+    record the bodies sent with them).
+    """
+    url = base_url or DEFAULT_BASE_URL
+    if transport is None and not _proxied(url):
+        transport = KeepAliveTransport(max_connections=connections)
     return AsyncClient(
         api_key=api_key,
         base_url=base_url,
@@ -69,7 +85,17 @@ def open_client(
         timeout=timeout,
         retry=retry,
         transport=transport,
+        event_hooks=event_hooks,
     )
+
+
+def _proxied(url: str) -> bool:
+    """True when the environment names a proxy for url (as httpx reads it: *_PROXY, NO_PROXY)."""
+    host = httpx.URL(url).host
+    if urllib.request.proxy_bypass(host):
+        return False
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get(httpx.URL(url).scheme) or proxies.get("all"))
 
 
 def _retry_policy(args: argparse.Namespace) -> RetryPolicy:
@@ -192,7 +218,10 @@ async def _run_all(
     )
     timeout = _timeout(args.timeout)
     transport = _transport(cassette, base_url)
-    async with open_client(key, base_url, timeout, _retry_policy(args), **transport) as client:
+    connections = max(DEFAULT_CONNECTIONS, args.concurrency)
+    async with open_client(
+        key, base_url, timeout, _retry_policy(args), connections=connections, **transport
+    ) as client:
         runner = Runner(
             client, options, stores=OutputFolders(args.out), on_result=reporter.run_finished
         )

@@ -19,6 +19,7 @@ from wisdomgate.run.store import (
     RunStores,
     image_extension,
 )
+from wisdomgate.run.transport import KeepAliveTransport
 from wisdomgate.run.wire import iter_objects, map_objects
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "DryRunRequest",
     "DryRunResult",
     "FileRef",
+    "KeepAliveTransport",
     "OutcomeKind",
     "RunRecord",
     "RunResult",

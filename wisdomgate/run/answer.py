@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
-from wisdomgate_api import Base64Data, Base64File
+from wisdomgate_api import Base64File
 from wisdomgate_api.models import Candidate, Content, GenerateContentResponse, Part
 
 __all__ = ["Answer", "OutputImage"]
@@ -17,12 +18,13 @@ __all__ = ["Answer", "OutputImage"]
 class OutputImage:
     """One image of the answer: where its bytes are, MIME type and real pixel size.
 
-    The bytes stay where the client put them (in memory, or in the file a big answer image was
-    decoded into while it arrived): `open()` reads them, so writing the image never copies it.
+    A big image stays in the file the client decoded it into while it arrived; a small one is
+    decoded once, here, and its bytes kept: `open()` reads either, so writing the image neither
+    copies a big one nor decodes a small one again.
     """
 
     mime_type: str
-    source: Base64Data | Base64File
+    source: bytes | Base64File
     size: int  # bytes
     width: int | None  # None when Pillow cannot decode it
     height: int | None
@@ -36,11 +38,11 @@ class OutputImage:
     @property
     def data(self) -> bytes:
         """The image's bytes, in memory."""
-        return self.source.to_bytes()
+        return self.source if isinstance(self.source, bytes) else self.source.to_bytes()
 
     def open(self) -> BinaryIO:
         """A reader of the image's bytes."""
-        return self.source.open()
+        return io.BytesIO(self.source) if isinstance(self.source, bytes) else self.source.open()
 
 
 @dataclass(frozen=True)
@@ -114,11 +116,12 @@ def _image(part: Part) -> OutputImage | None:
     blob = part.inline_data
     if blob is None or blob.data is None or not (blob.mime_type or "").startswith("image/"):
         return None
-    with blob.data.open() as reader:  # ValueError here: the text is not base64
-        size = reader.seek(0, 2)
-        reader.seek(0)
+    # ValueError here: the text is not base64
+    source = blob.data if isinstance(blob.data, Base64File) else blob.data.to_bytes()
+    size = source.size if isinstance(source, Base64File) else len(source)
+    with io.BytesIO(source) if isinstance(source, bytes) else source.open() as reader:
         width, height = _pixel_size(reader)
-    return OutputImage(str(blob.mime_type), blob.data, size, width, height, bool(part.thought))
+    return OutputImage(str(blob.mime_type), source, size, width, height, bool(part.thought))
 
 
 def _pixel_size(reader: BinaryIO) -> tuple[int | None, int | None]:

@@ -1,10 +1,11 @@
 """`run --resume`: answers already paid for, read back from an earlier run's folder.
 
-Each answered turn leaves `turn-<N>.response.json` (the whole response, image data replaced by
-references to the image files) next to `manifest.json`, which holds the sha256 of the exact
-request body that was sent. A resumed run rebuilds each turn's request; when its hash matches the
-one on disk and every referenced file is intact, the stored answer is used instead of sending the
-request again. Anything else (a turn that failed with an API error, was in flight when the process
+Each answered turn leaves `turn-<N>.response.json`: the whole response (image data replaced by
+references to the image files) and the sha256 of the exact request body it answered. A resumed
+run rebuilds each turn's request; when its hash matches that one and every referenced file is
+intact, the stored answer is used instead of sending the request again. The response file alone
+decides: the manifest is not needed (after a power loss it may be older than the answers beside
+it, see the durability policy in docs/running.md). Anything else (a turn that failed with an API error, was in flight when the process
 died, or whose request changed) is sent as usual.
 
 A turn whose answer was lost after the server accepted it (`answer_lost`: it may have been
@@ -20,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,32 +61,29 @@ def load_lost_answers(folder: RunStore) -> dict[int, str]:
     return lost
 
 
-def load_paid_answers(folder: RunStore) -> dict[int, PaidAnswer]:
+def load_paid_answers(folder: RunStore, turns: Iterable[int]) -> dict[int, PaidAnswer]:
     """The answers in the (open) folder that can be reused, by turn number (maybe none)."""
     found: dict[int, PaidAnswer] = {}
-    for turn in _manifest_turns(folder):
-        answer = _paid_answer(folder, turn)
+    for number in turns:
+        answer = _paid_answer(folder, number)
         if answer is not None:
-            found[answer.turn] = answer
+            found[number] = answer
     return found
 
 
-def _paid_answer(folder: RunStore, turn: Any) -> PaidAnswer | None:
-    if not isinstance(turn, dict):
-        return None
-    number, digest = turn.get("number"), turn.get("request_sha256")
-    if not isinstance(number, int) or not isinstance(digest, str):
-        return None
+def _paid_answer(folder: RunStore, number: int) -> PaidAnswer | None:
     try:
         stored = json.loads(folder.read(response_file_name(number)))
     except (OSError, ValueError):
         return None  # never answered (or the file is damaged): the turn is sent again
-    if not isinstance(stored, dict) or stored.get("request_sha256") != digest:
+    digest = stored.get("request_sha256") if isinstance(stored, dict) else None
+    if not isinstance(digest, str):
         return None
-    images = _intact_images(folder, stored.get("response"))
+    response = stored.get("response")
+    images = _intact_images(folder, response) if isinstance(response, dict) else None
     if images is None:
         return None
-    return PaidAnswer(number, digest, _restore(stored["response"], images))
+    return PaidAnswer(number, digest, _restore(response, images))
 
 
 def _intact_images(folder: RunStore, wire: Any) -> dict[str, bytes] | None:

@@ -6,10 +6,18 @@ at the first turn that fails (an API error, a refused or unfinished answer, or a
 expectation): later turns would cost money for a run that has already failed, and most of them
 build on the answer that went wrong. They are reported as not run.
 
-After every turn the images and text are written and the manifest is rewritten, atomically, so a
-run that is killed keeps everything it paid for, each turn with the sha256 of the exact request
-body it sent. A run starts by removing what an earlier run wrote into its folder (after `--resume`
-has read the answers it can reuse), so the folder holds exactly what the new manifest refers to.
+Before each request the manifest is written with the sha256 of the exact body about to be sent;
+as soon as an answer arrives its images, text and whole response are written, atomically, so a
+run that is killed keeps everything it paid for. The manifest is rewritten only then: before a
+request, and after the answer that ends the run (the next request's manifest records the others).
+An answer's files and its manifest are fsynced before the run sends its next request or lets go
+of its folder (the durability policy in docs/running.md). A run starts by removing what an
+earlier run wrote into its folder (after `--resume` has read the answers it can reuse), so the
+folder holds exactly what the new manifest refers to.
+
+The event loop never waits on the disk: every RunStore call runs in the runner's disk threads
+(wisdomgate.run.offload), and a run's last writes and fsyncs happen after it has given its slot
+to the next run, so `concurrency` runs keep requests in flight.
 
 Runs are isolated: an unexpected exception in one (a bug) fails that run as `internal_error`,
 with its manifest finished, and the others go on. A local OSError is different: it is the disk
@@ -26,45 +34,25 @@ raised like a local OSError.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
-from wisdomgate.catalog import load_catalog
 from wisdomgate.errors import FolderBusyError, OutputError, ToolkitError, UsageError
 from wisdomgate.recipe import PlannedRun, PlannedTurn
-from wisdomgate.run.answer import Answer
-from wisdomgate.run.conversation import Conversation
-from wisdomgate.run.expectations import check_expectations
-from wisdomgate.run.outcomes import (
-    OutcomeKind,
-    TurnOutcome,
-    classify_answer,
-    classify_error,
-    folder_busy,
-    internal_error,
-    not_run,
-    undecodable_images,
-)
+from wisdomgate.run.offload import DiskThreads, FolderJobs, in_thread
+from wisdomgate.run.outcomes import OutcomeKind, classify_error, folder_busy, internal_error
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
-from wisdomgate.run.records import RunRecord, TurnRecord
+from wisdomgate.run.records import GitInfo, RunRecord, Timing, TurnRecord, git_info, git_infos
 from wisdomgate.run.resume import PaidAnswer, load_lost_answers, load_paid_answers
-from wisdomgate.run.store import (
-    MANIFEST_NAME,
-    FileRef,
-    RunStore,
-    RunStores,
-    image_file_name,
-    response_file_name,
-    text_file_name,
-)
-from wisdomgate.run.wire import compact_request, response_metadata, strip_inline_data
+from wisdomgate.run.run_state import Files, RunState, input_error
+from wisdomgate.run.store import FileRef, RunStore, RunStores
 from wisdomgate_api import Redactor, WisdomGateError
-from wisdomgate_api._core.encoding import RequestBody
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
 __all__ = [
@@ -121,10 +109,10 @@ class RunResult:
     def images(self) -> list[Path]:
         """The answer images written, in turn order."""
         return [
-            self.folder / image["file"]
+            self.folder / image.file.file
             for turn in self.record.turns
             for image in turn.images
-            if not image["thought"]
+            if not image.thought
         ]
 
     @property
@@ -174,23 +162,32 @@ class Runner:
         self.limiter = RateLimiter(options.requests_per_minute)
         self.on_result = on_result
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
+        # runs past their last request, still writing: bounded, so a slow disk holds runs back
+        self._finishing = asyncio.Semaphore(max(1, options.concurrency))
+        self._threads: DiskThreads | None = None
+        self._git: dict[Path, GitInfo] = {}
 
     async def run_all(self, plans: Sequence[PlannedRun]) -> list[RunResult]:
         """Run every plan (up to `concurrency` at a time); results in the plans' order."""
         check_folders(plans, self.stores)
-        self.stores.check(plans)  # a planted link: nothing is sent
+        threads = self._threads = DiskThreads(self.options.concurrency)
         try:
+            await in_thread(threads.quick, partial(self.stores.check, plans))  # a planted link
+            paths = [plan.recipe_path for plan in plans]
+            self._git = await in_thread(threads.quick, partial(git_infos, paths))
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(self._run_in_slot(plan)) for plan in plans]
+                tasks = [group.create_task(self._run_and_report(plan)) for plan in plans]
         except BaseExceptionGroup as failed:
             # A run only raises for a local I/O failure (OSError: disk full...), which the other
             # runs would meet too: they are cancelled and the caller gets that error itself.
             raise failed.exceptions[0] from None
+        finally:
+            self._threads = None
+            threads.close()
         return [task.result() for task in tasks]
 
-    async def _run_in_slot(self, plan: PlannedRun) -> RunResult:
-        async with self._slots:
-            result = await self.run(plan)
+    async def _run_and_report(self, plan: PlannedRun) -> RunResult:
+        result = await self.run(plan)
         if self.on_result is not None:
             self.on_result(result)
         return result
@@ -202,68 +199,127 @@ class Runner:
         OutputError (a link planted in --out) is raised. A run whose folder another process
         holds is refused (`folder_busy`), its folder untouched.
         """
+        slot = _Slot(self._slots)
+        await slot.acquire()
         try:
-            folder = self.stores.open(plan)  # locked until the manifest is final
-        except FolderBusyError as busy:
-            return _refused(plan, self.stores, busy)
-        try:
-            return await self._run_open(plan, folder)
+            started = time.monotonic()
+            state = await self._start(plan)
+            early = _early_request(state, self.options.resume)
+            try:
+                jobs, problem = await self._open(state, early)  # locked until the manifest is final
+            except FolderBusyError as busy:
+                return _refused(plan, self.stores, busy)
+            try:
+                return await self._run_open(state, jobs, slot, started, early, problem)
+            except BaseException:
+                jobs.close_now()  # after the disk call in progress; idempotent
+                raise
         finally:
-            folder.close()
+            slot.release()
 
-    async def _run_open(self, plan: PlannedRun, folder: RunStore) -> RunResult:
-        relative = folder.path.relative_to(self.stores.out_dir).as_posix()
-        record = RunRecord(plan, relative, [TurnRecord(t.number) for t in plan.turns], _now())
-        state = _RunState(plan, folder, record, self.options.redactor)
-        started = time.monotonic()
+    async def _start(self, plan: PlannedRun) -> RunState:
+        relative = self.stores.path_of(plan).relative_to(self.stores.out_dir).as_posix()
+        turns = [TurnRecord(t.number) for t in plan.turns]
+        record = RunRecord(plan, relative, turns, _now(), git=await self._git_info(plan))
+        return RunState(plan, record, self.options.redactor)
+
+    async def _open(
+        self, state: RunState, early: _Request | None
+    ) -> tuple[FolderJobs, Exception | None]:
+        """Open, lock and clean the folder in one disk call (and write the manifest of turn 1's
+        request when it could be built before: early)."""
+        manifest = state.files_to_save()[0] if early is not None else None
+        call = partial(_open_folder, self.stores, state.plan, self.options.resume, manifest)
+        opening = asyncio.ensure_future(in_thread(self._pool("quick"), call))
         try:
-            await self._turns(state)
+            folder, prepared = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # the thread goes on: release the folder it opens, once it has
+            opening.add_done_callback(_close_opened)
+            raise
+        if isinstance(prepared, Exception):
+            return FolderJobs(folder), prepared
+        state.paid, state.lost, state.references = prepared
+        return FolderJobs(folder), None
+
+    def _pool(self, kind: str) -> Executor | None:
+        threads = self._threads
+        if threads is None:
+            return None  # run() called outside run_all: the loop's default pool
+        return threads.quick if kind == "quick" else threads.finish
+
+    async def _git_info(self, plan: PlannedRun) -> GitInfo:
+        found = self._git.get(plan.recipe_path)
+        if found is None:  # run() called outside run_all
+            found = await in_thread(self._pool("quick"), partial(git_info, plan.recipe_path))
+            self._git[plan.recipe_path] = found
+        return found
+
+    async def _run_open(
+        self,
+        state: RunState,
+        jobs: FolderJobs,
+        slot: _Slot,
+        started: float,
+        early: _Request | None,
+        problem: Exception | None,
+    ) -> RunResult:
+        try:
+            if problem is not None:
+                raise problem  # met while the folder was prepared
+            await self._turns(state, jobs, early)
         except Exception as exc:
             if _is_local_io(exc) or isinstance(exc, OutputError):
                 raise  # see the module docstring: every other run would meet it too
             # a bug: recorded in this run's manifest, and the other runs go on
             state.current.outcome = internal_error(exc, self.options.redactor)
-        state.finish(_ms(time.monotonic() - started))
-        return RunResult(plan, record, folder.path)
+        state.conclude(_now(), _ms(time.monotonic() - started))
+        # Its requests are over: the run's last writes and fsyncs do not hold a slot.
+        await self._finishing.acquire()
+        slot.release()
+        try:
+            files, durable = state.files_to_save()
+            folder = jobs.folder
+            await jobs.run(self._pool("finish"), _write_and_close, folder, files, durable)
+        finally:
+            self._finishing.release()
+        return RunResult(state.plan, state.record, jobs.folder.path)
 
-    async def _turns(self, state: _RunState) -> None:
-        folder = state.folder
-        folder.remove_partial_files()
-        if self.options.resume:
-            state.paid = load_paid_answers(folder)  # read before the old files go
-            state.lost = load_lost_answers(folder)
-        folder.remove_previous_outputs()  # reused answers are written again by _turn
+    async def _turns(self, state: RunState, jobs: FolderJobs, early: _Request | None) -> None:
         for turn, turn_record in zip(state.plan.turns, state.record.turns, strict=True):
             state.current = turn_record
-            await self._turn(state, turn, turn_record)
+            await self._turn(state, jobs, turn, turn_record, early)
+            early = None
             if turn_record.outcome is None or not turn_record.outcome.passed:
                 return
 
-    async def _turn(self, state: _RunState, turn: PlannedTurn, record: TurnRecord) -> None:
-        try:
-            request, user = state.conversation.request_for(turn)
-        except (OSError, ToolkitError) as exc:
-            record.outcome = TurnOutcome(
-                OutcomeKind.INPUT_ERROR, False, f"cannot build request: {exc}"
-            )
-            return
-        body = RequestBody.of(request)  # reference images stream from their files
-        # a pass over the exact body, never held whole, off the event loop
-        record.request_sha256 = await asyncio.to_thread(body.sha256)
-        record.request_bytes = body.content_length
-        wire = strip_inline_data(request.to_wire(), state.refs_with_inputs(turn))
-        # The history holds turns 1..N-1's answers in order: a run stops at its first failure.
-        record.request = compact_request(wire, range(1, turn.number))
-        state.save()  # the request is on disk (with its hash) before it is paid for
-        paid = state.paid.get(turn.number)
-        if paid is not None and paid.request_sha256 == record.request_sha256:
-            record.reused = True  # answered by an earlier, interrupted run: not paid twice
-            response = GenerateContentResponse.model_validate(paid.response)
-            state.answered(turn, record, response, user)
-            state.save()
-            return
-        # sent again on purpose: the earlier answer to this very request was lost (maybe billed)
-        record.resent_lost_answer = state.lost.get(turn.number) == record.request_sha256
+    async def _turn(
+        self,
+        state: RunState,
+        jobs: FolderJobs,
+        turn: PlannedTurn,
+        record: TurnRecord,
+        early: _Request | None,
+    ) -> None:
+        """One turn; early: its request, built (and its manifest written) before the folder
+        was opened."""
+        if early is not None:
+            request, user = early
+        else:
+            try:
+                request, user = await self._prepare(state, turn, record)
+            except (OSError, ToolkitError) as exc:
+                record.outcome = input_error(exc)
+                return
+            paid = state.paid.get(turn.number)
+            if paid is not None and paid.request_sha256 == record.request_sha256:
+                record.reused = True  # answered by an earlier, interrupted run: not paid twice
+                response = GenerateContentResponse.model_validate(paid.response)
+                await self._answered(state, jobs, turn, record, response, user)
+                return
+            # sent again on purpose: the earlier answer to this request was lost (maybe billed)
+            record.resent_lost_answer = state.lost.get(turn.number) == record.request_sha256
+            await self._save(state, jobs)  # the request's hash is on disk before it is paid for
         waited = await self.limiter.acquire(state.plan.model)
         started = time.monotonic()
         try:
@@ -271,119 +327,132 @@ class Runner:
         except WisdomGateError as exc:
             record.outcome = classify_error(exc)
         else:
-            state.answered(turn, record, response, user)
-        record.timing_ms = {
-            "request": _ms(time.monotonic() - started),
-            "rate_limit_wait": _ms(waited),
-        }
-        state.save()
+            record.timing = Timing(_ms(time.monotonic() - started), _ms(waited))
+            await self._answered(state, jobs, turn, record, response, user)
+            return
+        record.timing = Timing(_ms(time.monotonic() - started), _ms(waited))
 
+    async def _prepare(self, state: RunState, turn: PlannedTurn, record: TurnRecord) -> _Request:
+        if turn.images or turn.number > 1:  # reads reference images or spooled answers: disk
+            return await in_thread(self._pool("quick"), partial(state.prepare, turn, record))
+        return state.prepare(turn, record)
 
-class _RunState:
-    """One run's mutable state: conversation, file references, manifest record."""
-
-    def __init__(
-        self, plan: PlannedRun, folder: RunStore, record: RunRecord, redactor: Redactor
-    ) -> None:
-        self.plan = plan
-        self.folder = folder
-        self.record = record
-        self.redactor = redactor
-        self.conversation = Conversation(plan)
-        self.refs: dict[str, FileRef] = {}  # sha256 of image bytes -> the file holding them
-        self.paid: dict[int, PaidAnswer] = {}  # answers of an earlier run, for --resume
-        self.lost: dict[int, str] = {}  # turn -> request sha256 whose answer an earlier run lost
-        self.current = record.turns[0]  # the turn in progress (blamed for an internal error)
-        model = load_catalog().get(plan.model)
-        self._dimensions = model.dimensions if model else {}
-
-    def refs_with_inputs(self, turn: PlannedTurn) -> dict[str, FileRef]:
-        """The known files plus this turn's reference images (relative to the run folder)."""
-        for image in turn.images:
-            ref = FileRef(self.folder.reference(image.path), image.sha256, image.size_bytes)
-            self.refs.setdefault(image.sha256, ref)
-        return self.refs
-
-    def known_sizes(self, ratio: str) -> Collection[tuple[int, int]]:
-        """The model's documented pixel sizes for an aspect ratio (catalog)."""
-        return list(self._dimensions.get(ratio, {}).values())
-
-    def answered(
+    async def _answered(
         self,
+        state: RunState,
+        jobs: FolderJobs,
         turn: PlannedTurn,
         record: TurnRecord,
         response: GenerateContentResponse,
         user: Content,
     ) -> None:
-        """Write the answer's files, judge it, and extend the history when it passed."""
-        try:
-            answer = Answer.from_response(response)
-        except ValueError as exc:  # image data that is not base64
-            record.outcome = classify_error(exc)
+        """Write the answer's images (hashed as they are written), then judge and record it."""
+        answer = state.decode(record, response)
+        if answer is None:
             return
-        self._write_outputs(turn.number, answer, record)
-        self._keep_response(turn.number, record, response)
-        record.response = response_metadata(response, self.refs)
-        if answer.undecodable:  # paid for and kept on disk, but no image to judge or to send on
-            record.outcome = undecodable_images(answer)
-            return
-        record.expectations = check_expectations(turn.expect, answer, known_sizes=self.known_sizes)
-        record.outcome = classify_answer(
-            answer,
-            record.expectations,
-            image_expected=_image_expected(turn),
-            expected_finish=turn.expect.finish_reason,
+        files = state.image_files(turn.number, answer)
+        refs = (
+            await jobs.run(self._pool("quick"), _write_files, jobs.folder, files) if files else []
         )
-        if record.outcome.passed and answer.content is not None:
-            self.conversation.record(user, answer.content)
+        state.answered(turn, record, answer, user, refs)
 
-    def _write_outputs(self, number: int, answer: Answer, record: TurnRecord) -> None:
-        final = thought = 0
-        for image in answer.images:
-            if image.thought:
-                thought += 1
-                name = image_file_name(number, thought, image.mime_type, thought=True)
-            else:
-                final += 1
-                name = image_file_name(number, final, image.mime_type)
-            with image.open() as source:  # from where the client put it: no copy in memory
-                ref = self.folder.write_stream(name, source)
-            self.refs.setdefault(ref.sha256, ref)
-            entry = {**ref.to_json(), "mimeType": image.mime_type, "thought": image.thought}
-            record.images.append({**entry, "width": image.width, "height": image.height})
-        if answer.text:
-            text = self.redactor(answer.text).encode("utf-8")
-            record.text_file = self.folder.write(text_file_name(number), text).file
+    async def _save(self, state: RunState, jobs: FolderJobs) -> None:
+        """Write the manifest, with the last answer's files first (durable when there are)."""
+        files, durable = state.files_to_save()
+        await jobs.run(self._pool("quick"), _write_files, jobs.folder, files, durable)
 
-    def _keep_response(
-        self, number: int, record: TurnRecord, response: GenerateContentResponse
-    ) -> None:
-        """turn-<N>.response.json: the whole answer (images as file references), for --resume."""
-        stored = {
-            "request_sha256": record.request_sha256,
-            "response": strip_inline_data(response.to_wire(), self.refs),
-        }
-        text = json.dumps(stored, indent=2, ensure_ascii=False) + "\n"
-        self.folder.write(response_file_name(number), self.redactor(text).encode("utf-8"))
 
-    def finish(self, duration_ms: int) -> None:
-        """Mark the turns after the first failure as not run, conclude, save the manifest."""
-        record = self.record
-        failed = next((t for t in record.turns if t.outcome is None or not t.outcome.passed), None)
-        if failed is not None:
-            for later in record.turns[failed.number :]:
-                later.outcome = later.outcome or not_run(failed.number)
-            reason = failed.outcome.reason if failed.outcome else "failed"
-            record.reason = f"turn {failed.number}: {reason}"
-        record.status = "failed" if failed is not None else "passed"
-        record.finished_at = _now()
-        record.duration_ms = duration_ms
-        self.save()
+class _Slot:
+    """A run's hold on one of the runner's slots, released once (early or at the end)."""
 
-    def save(self) -> None:
-        """Rewrite manifest.json atomically."""
-        text = json.dumps(self.record.to_json(), indent=2, ensure_ascii=False) + "\n"
-        self.folder.write(MANIFEST_NAME, self.redactor(text).encode("utf-8"))
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = False
+
+    async def acquire(self) -> None:
+        await self._slots.acquire()
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._slots.release()
+
+
+# What the disk threads do for a run (wisdomgate.run.offload), one call at a time per folder.
+
+
+_Request = tuple[GenerateContentRequest, Content]
+_Prepared = tuple[dict[int, PaidAnswer], dict[int, str], dict[Path, str]]
+
+
+def _early_request(state: RunState, resume: bool) -> _Request | None:
+    """Turn 1's request when it needs nothing from the folder (no --resume, no reference
+    images): built before the folder is opened, its manifest written in the same disk call."""
+    turns = state.plan.turns
+    if resume or not turns or turns[0].images:
+        return None
+    try:
+        return state.prepare(turns[0], state.record.turns[0])
+    except Exception:
+        return None  # built again in its turn, where the failure is recorded
+
+
+def _open_folder(
+    stores: RunStores, plan: PlannedRun, resume: bool, files: Files | None
+) -> tuple[RunStore, _Prepared | Exception]:
+    folder = stores.open(plan)
+    try:
+        prepared = _prepare_folder(folder, plan, resume)
+        if files is not None:
+            _write_files(folder, files)
+    except Exception as exc:
+        if _is_local_io(exc) or isinstance(exc, OutputError):
+            folder.close()
+            raise
+        return folder, exc  # a bug: this run records it as its internal error
+    except BaseException:
+        folder.close()
+        raise
+    return folder, prepared
+
+
+def _prepare_folder(folder: RunStore, plan: PlannedRun, resume: bool) -> _Prepared:
+    folder.remove_partial_files()
+    paid: dict[int, PaidAnswer] = {}
+    lost: dict[int, str] = {}
+    if resume:  # read before the old files go
+        paid = load_paid_answers(folder, [turn.number for turn in plan.turns])
+        lost = load_lost_answers(folder)
+    folder.remove_previous_outputs()  # reused answers are written again by their turn
+    images = {image.path for turn in plan.turns for image in turn.images}
+    return paid, lost, {path: folder.reference(path) for path in images}
+
+
+def _write_files(folder: RunStore, files: Files, durable: bool = False) -> list[FileRef]:
+    refs = [_write_one(folder, name, data) for name, data in files]
+    if durable:
+        folder.sync()
+    return refs
+
+
+def _write_one(folder: RunStore, name: str, data: bytes | Callable[[], BinaryIO]) -> FileRef:
+    if isinstance(data, bytes):
+        return folder.write(name, data)
+    with data() as source:  # from where the client put it: no copy in memory
+        return folder.write_stream(name, source)
+
+
+def _write_and_close(folder: RunStore, files: Files, durable: bool) -> None:
+    try:
+        _write_files(folder, files, durable)
+    finally:
+        folder.close()
+
+
+def _close_opened(opening: asyncio.Future[tuple[RunStore, _Prepared | Exception]]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result()[0].close()
 
 
 def _refused(plan: PlannedRun, stores: RunStores, busy: FolderBusyError) -> RunResult:
@@ -400,13 +469,3 @@ def _is_local_io(error: Exception) -> bool:
     """An OSError of this machine (disk full, read-only, no such folder), not of the network
     (ConnectionError and TimeoutError are OSErrors too, but concern one request only)."""
     return isinstance(error, OSError) and not isinstance(error, ConnectionError | TimeoutError)
-
-
-def _image_expected(turn: PlannedTurn) -> bool:
-    """An image is expected when `expect: images` asks for one, or (when that is not set) when
-    the config asks for the IMAGE modality: `images: 0` accepts a text-only answer."""
-    if turn.expect.images is not None:
-        return turn.expect.images > 0
-    config = turn.generation_config
-    modalities = config.response_modalities if config else None
-    return any(str(modality) == "IMAGE" for modality in modalities or [])

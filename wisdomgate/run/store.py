@@ -1,8 +1,10 @@
 """Where a run's files go: the contract between the runner and the output folders.
 
-The run stage decides *what* is written (answers, texts, manifests, request bodies) and under
-which names; wisdomgate.artifacts.folders decides *how* (atomically, never through a link, one
-writer per folder) and implements these protocols. The runner only sees the protocols, so
+The run stage decides *what* is written (answers, texts, manifests, request bodies), under
+which names and when it must be durable (`sync`, the durability policy in docs/running.md);
+wisdomgate.artifacts.folders decides *how* (atomically, never through a link, one writer per
+folder) and implements these protocols. Their methods block on the disk: the runner calls them
+in its I/O threads, never on the event loop. The runner only sees the protocols, so
 imports flow one way: recipe -> run -> artifacts -> cli.
 """
 
@@ -110,7 +112,12 @@ class RunStore(Protocol):
         ...
 
     def write(self, name: str, data: bytes) -> FileRef:
-        """Write the file `name` atomically; its reference."""
+        """Write the file `name` atomically (a kill leaves the old file or the whole new one);
+        its reference. It is durable (survives a power loss) once `sync` has returned."""
+        ...
+
+    def sync(self) -> None:
+        """Make every file written since the last sync durable: fsync each, then the folder."""
         ...
 
     def write_stream(self, name: str, source: BinaryIO) -> FileRef:

@@ -5,26 +5,35 @@ The manifest stays small however long the conversation: a turn's request refers 
 answer (`{"role": "model", "fromTurn": N, "response": "turn-N.response.json"}`) instead of
 repeating it, and a thought signature (real ones run to hundreds of kilobytes) is kept as its
 sha256 and length. wisdomgate.artifacts.manifest.expand_request turns them back into the body sent.
+
+Image data is never decoded or hashed again to find its file: `wire_objects` dumps a model without
+copying its strings, so each `inlineData.data` is the very object the conversation holds, and
+DataRefs finds its file by that object (a reference image's sha256 comes from the plan, an answer
+image's from writing its file).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 from wisdomgate.run.store import FileRef, response_file_name
-from wisdomgate_api import Base64Data
-from wisdomgate_api.models import GenerateContentResponse
+from wisdomgate_api import Base64Data, Base64File
+from wisdomgate_api._core.base import ApiModel
 
 __all__ = [
+    "DataRefs",
     "compact_request",
     "hash_signatures",
     "iter_objects",
     "map_objects",
     "response_metadata",
     "strip_inline_data",
+    "wire_objects",
 ]
+
+Data = str | Base64File  # an inlineData.data as model_dump() gives it: text, or bytes in a file
 
 
 def map_objects(wire: Any, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
@@ -47,27 +56,71 @@ def iter_objects(wire: Any) -> Iterator[dict[str, Any]]:
             yield from iter_objects(value)
 
 
-def strip_inline_data(wire: Any, refs: Mapping[str, FileRef]) -> Any:
-    """A copy of a request/content JSON with every inlineData.data replaced by a file reference.
+def wire_objects(model: ApiModel) -> dict[str, Any]:
+    """model's wire JSON (camelCase, set fields only) holding the model's own string objects.
 
-    refs maps the sha256 of the decoded bytes to the file that holds them; data with no file gets
-    {"file": null, ...} so that image bytes never end up inside the manifest.
+    Unlike `to_wire()` nothing is copied, so base64 data keeps its identity for DataRefs. Enum
+    values stay enum members: they are `str`s, and json.dumps writes them as their text.
     """
+    return model.model_dump(mode="python", by_alias=True, exclude_unset=True)
+
+
+class DataRefs:
+    """The files that hold the image data a run has seen, found without decoding the data again.
+
+    `add` ties a base64 text object (the one the conversation holds) to its file; `reference`
+    finds the file of such an object by identity. Data the run has not seen (a caller that
+    built its own request) is decoded and hashed, and found by sha256 among the known files.
+    """
+
+    def __init__(self) -> None:
+        # id -> (the object itself, kept alive so that its id is never reused, and its file)
+        self._by_object: dict[int, tuple[Data, FileRef]] = {}
+        self._by_sha256: dict[str, FileRef] = {}
+
+    def add(self, data: Data, ref: FileRef) -> None:
+        """Remember that the data object (base64 text, or a file of bytes) holds ref's bytes."""
+        self._by_object[id(data)] = (data, ref)
+        self.know(ref)
+
+    def know(self, ref: FileRef) -> None:
+        """Remember a file by its sha256 (for data that is not found by identity)."""
+        self._by_sha256.setdefault(ref.sha256, ref)
+
+    def reference(self, data: Data) -> dict[str, Any]:
+        """The manifest form of data: its file's {"file", "sha256", "bytes"} ("file" null when
+        no file holds those bytes)."""
+        known = self._by_object.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1].to_json()
+        digest, size = _digest(data)
+        ref = self._by_sha256.get(digest)
+        return ref.to_json() if ref else {"file": None, "sha256": digest, "bytes": size}
+
+
+def _digest(data: Data) -> tuple[str, int]:
+    """sha256 and size of the bytes data holds; a file of bytes is read, never held whole."""
+    if isinstance(data, Base64File):
+        digest = hashlib.sha256()
+        with data.open() as reader:
+            while piece := reader.read(1 << 20):
+                digest.update(piece)
+        return digest.hexdigest(), data.size
+    raw = Base64Data(data).to_bytes()
+    return hashlib.sha256(raw).hexdigest(), len(raw)
+
+
+def strip_inline_data(wire: Any, refs: DataRefs) -> Any:
+    """A copy of a request/content JSON with every inlineData.data replaced by a file reference,
+    so that image bytes never end up inside the manifest."""
 
     def change(obj: dict[str, Any]) -> dict[str, Any]:
         blob = obj.get("inlineData")
-        if isinstance(blob, dict) and isinstance(blob.get("data"), str):
-            return {**obj, "inlineData": {**blob, "data": _reference(blob["data"], refs)}}
+        if isinstance(blob, dict) and isinstance(blob.get("data"), str | Base64File):
+            return {**obj, "inlineData": {**blob, "data": refs.reference(blob["data"])}}
         return obj
 
     return map_objects(wire, change)
-
-
-def _reference(data: str, refs: Mapping[str, FileRef]) -> dict[str, Any]:
-    raw = Base64Data(data).to_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    ref = refs.get(digest)
-    return ref.to_json() if ref else {"file": None, "sha256": digest, "bytes": len(raw)}
 
 
 def hash_signatures(wire: Any) -> Any:
@@ -83,9 +136,12 @@ def hash_signatures(wire: Any) -> Any:
     return map_objects(wire, change)
 
 
-def compact_request(wire: dict[str, Any], answered_turns: Iterable[int]) -> dict[str, Any]:
+def compact_request(
+    wire: dict[str, Any], answered_turns: Iterable[int], refs: DataRefs
+) -> dict[str, Any]:
     """The manifest form of a request: each earlier model answer in `contents` as a reference to
-    its turn's response file (answered_turns: their turn numbers, in order), signatures hashed."""
+    its turn's response file (answered_turns: their turn numbers, in order), image data as file
+    references, signatures hashed."""
     turns = iter(answered_turns)
     contents = []
     for content in wire.get("contents") or []:
@@ -96,32 +152,30 @@ def compact_request(wire: dict[str, Any], answered_turns: Iterable[int]) -> dict
             ref = {"role": "model", "fromTurn": number, "response": response_file_name(number)}
             contents.append(ref)
     compacted = {**wire, "contents": contents} if "contents" in wire else wire
-    return cast(dict[str, Any], hash_signatures(compacted))
+    return cast(dict[str, Any], hash_signatures(strip_inline_data(compacted, refs)))
 
 
 def _role(content: Any) -> Any:
     return content.get("role") if isinstance(content, dict) else None
 
 
-def response_metadata(
-    response: GenerateContentResponse, refs: Mapping[str, FileRef]
-) -> dict[str, Any]:
-    """The parts of a response worth keeping, with the model content's images as references."""
-    wire = response.to_wire()
-    candidates = wire.get("candidates") or [{}]
+def response_metadata(stored: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a response worth keeping in the manifest, from its stored form (the wire
+    JSON with image data as file references, strip_inline_data)."""
+    candidates = stored.get("candidates") or [{}]
     first = candidates[0]
     meta = {
-        "responseId": wire.get("responseId"),
-        "modelVersion": wire.get("modelVersion"),
+        "responseId": stored.get("responseId"),
+        "modelVersion": stored.get("modelVersion"),
         "finishReason": first.get("finishReason"),
         "finishMessage": first.get("finishMessage"),
-        "promptFeedback": wire.get("promptFeedback"),
+        "promptFeedback": stored.get("promptFeedback"),
         "safetyRatings": first.get("safetyRatings"),
-        "usageMetadata": wire.get("usageMetadata"),
+        "usageMetadata": stored.get("usageMetadata"),
         "grounded": "groundingMetadata" in first,
         "groundingMetadata": first.get("groundingMetadata"),
-        "candidateCount": len(wire.get("candidates") or []),
+        "candidateCount": len(stored.get("candidates") or []),
         # the signatures are in turn-<N>.response.json; the manifest keeps their hashes
-        "content": hash_signatures(strip_inline_data(first.get("content"), refs)),
+        "content": hash_signatures(first.get("content")),
     }
     return {key: value for key, value in meta.items() if value is not None}

@@ -1,0 +1,234 @@
+"""The runner's pipeline: no repeated work, no disk on the event loop, fsync where the
+durability policy says (docs/running.md), and manifests that still match the files."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PngMaker, ResponseMaker
+from tests.test_runner_run import ScriptedClient, manifest, plan, run, turn
+from wisdomgate.artifacts.folders import OutputFolders, RunFolder
+from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
+from wisdomgate.run import FileRef, Runner, RunnerOptions
+from wisdomgate.run.wire import DataRefs, compact_request, strip_inline_data
+from wisdomgate_api import Base64Data
+
+Reply = Any
+
+
+def two_turns_with_a_reference(tmp_path: Path, make_png: PngMaker) -> tuple[PlannedRun, bytes]:
+    reference = tmp_path / "refs" / "cat.png"
+    reference.parent.mkdir()
+    data = make_png(24, 24, (5, 6, 7))
+    reference.write_bytes(data)
+    image = ImageInput(reference, "image/png", hashlib.sha256(data).hexdigest(), len(data))
+    first = PlannedTurn(1, "draw the cat", (image,), None, Expectations(images=1))
+    return plan(tmp_path, first, turn(2, "now in blue", images=1)), data
+
+
+def test_no_image_is_decoded_or_hashed_twice(
+    tmp_path: Path,
+    make_png: PngMaker,
+    make_response: ResponseMaker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    the_plan, reference = two_turns_with_a_reference(tmp_path, make_png)
+    answers = [make_png(32, 32, (200, 0, 0)), make_png(32, 32, (0, 0, 200))]
+    decoded: list[bytes] = []
+    hashed: list[bytes] = []
+    to_bytes, sha256 = Base64Data.to_bytes, hashlib.sha256
+
+    def counting_decode(self: Base64Data) -> bytes:
+        data = to_bytes(self)
+        decoded.append(data)
+        return data
+
+    class CountingHash:
+        """sha256 that records the bytes it hashed, whether given at once or in pieces."""
+
+        def __init__(self, data: bytes = b"", **options: Any) -> None:
+            self.fed, self.inner = bytearray(data), sha256(data, **options)
+
+        def update(self, data: bytes) -> None:
+            self.fed += data
+            self.inner.update(data)
+
+        def hexdigest(self) -> str:
+            hashed.append(bytes(self.fed))
+            return self.inner.hexdigest()
+
+        def digest(self) -> bytes:
+            hashed.append(bytes(self.fed))
+            return self.inner.digest()
+
+    def counting_hash(data: bytes = b"", **options: Any) -> Any:
+        return CountingHash(data, **options)
+
+    monkeypatch.setattr(Base64Data, "to_bytes", counting_decode)
+    monkeypatch.setattr(hashlib, "sha256", counting_hash)
+    client = ScriptedClient([make_response(images=[answer]) for answer in answers])
+    [result] = run(client, [the_plan], tmp_path / "out")
+
+    assert result.passed
+    for answer in answers:  # decoded to write its file, hashed as it was written: once each
+        assert decoded.count(answer) == 1
+        assert hashed.count(answer) == 1
+    assert decoded.count(reference) == 0  # its sha256 is in the plan
+    # at most checked against the plan as its turn reads it (conversation.py); turn 2 sends
+    # the same Content again, never re-read or re-hashed
+    assert hashed.count(reference) <= 1
+
+
+def test_the_manifest_form_is_the_one_decoding_gives(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    the_plan, _ = two_turns_with_a_reference(tmp_path, make_png)
+    client = ScriptedClient([make_response(images=[make_png()], text="t") for _ in range(2)])
+    [result] = run(client, [the_plan], tmp_path / "out")
+    refs = DataRefs()  # knows files by sha256 only: it decodes and hashes every image
+    for entry in manifest(result)["turns"]:
+        for image in entry["outputs"]["images"]:
+            refs.know(FileRef(image["file"], image["sha256"], image["bytes"]))
+    reference_ref = manifest(result)["turns"][0]["request"]["contents"][0]["parts"][1]
+    data = reference_ref["inlineData"]["data"]
+    refs.know(FileRef(data["file"], data["sha256"], data["bytes"]))
+    for number, body in enumerate(client.bodies, 1):
+        decoded = compact_request(json.loads(body), range(1, number), refs)
+        assert manifest(result)["turns"][number - 1]["request"] == decoded
+    kept = json.loads((result.folder / "turn-1.response.json").read_text(encoding="utf-8"))
+    original = make_response(images=[make_png()], text="t").to_wire()
+    assert kept["response"] == strip_inline_data(original, refs)
+
+
+def test_the_client_sends_exactly_the_bytes_that_were_hashed(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    the_plan, _ = two_turns_with_a_reference(tmp_path, make_png)
+    client = ScriptedClient([make_response(images=[make_png()]) for _ in range(2)])
+    [result] = run(client, [the_plan], tmp_path / "out")
+    recorded = [entry["request_sha256"] for entry in manifest(result)["turns"]]
+    assert recorded == [hashlib.sha256(body).hexdigest() for body in client.bodies]
+
+
+class ThreadRecordingStores:
+    """OutputFolders whose folders note the thread of every call."""
+
+    def __init__(self, out: Path, threads: list[tuple[str, int]]) -> None:
+        self._inner = OutputFolders(out)
+        self._threads = threads
+        self.out_dir = out
+
+    def path_of(self, the_plan: PlannedRun) -> Path:
+        return self._inner.path_of(the_plan)
+
+    def check(self, plans: Iterable[PlannedRun]) -> None:
+        self._threads.append(("check", threading.get_ident()))
+        self._inner.check(plans)
+
+    def open(self, the_plan: PlannedRun) -> Any:
+        self._threads.append(("open", threading.get_ident()))
+        return _Recording(self._inner.open(the_plan), self._threads)
+
+
+class _Recording:
+    def __init__(self, folder: RunFolder, threads: list[tuple[str, int]]) -> None:
+        self._folder = folder
+        self._threads = threads
+        self.path = folder.path
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._folder, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self._threads.append((name, threading.get_ident()))
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_the_event_loop_thread_never_touches_the_disk(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    calls: list[tuple[str, int]] = []
+    the_plan, _ = two_turns_with_a_reference(tmp_path, make_png)
+    plans = [the_plan, plan(tmp_path, turn(1, "text only", images=0), run_id="text")]
+    client = ScriptedClient(lambda index: make_response(images=[make_png()], text="t"))
+    stores = ThreadRecordingStores(tmp_path / "out", calls)
+    runner = Runner(client, RunnerOptions(2, None), stores=stores)  # type: ignore[arg-type]
+    loop_thread: list[int] = []
+
+    async def main() -> list[Any]:
+        loop_thread.append(threading.get_ident())
+        return await runner.run_all(plans)
+
+    results = asyncio.run(main())
+    assert all(result.passed for result in results)
+    names = {name for name, _ in calls}
+    assert {"open", "write", "sync", "close", "remove_previous_outputs"} <= names
+    assert [name for name, ident in calls if ident == loop_thread[0]] == []
+
+
+def fsynced_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every path os.fsync is called on from now on (a folder's path for the folder)."""
+    seen: list[str] = []
+    real = os.fsync
+
+    def recording(fd: int) -> None:
+        seen.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    return seen
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name fds")
+def test_each_answer_is_fsynced_before_the_next_request_and_the_release(
+    tmp_path: Path,
+    make_png: PngMaker,
+    make_response: ResponseMaker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fsynced = fsynced_paths(monkeypatch)
+    folder = tmp_path / "out" / "demo" / "default"
+    at_request: list[set[str]] = []
+
+    def reply(index: int) -> Reply:
+        at_request.append({Path(path).name for path in fsynced})
+        return make_response(images=[make_png()], text="words")
+
+    run(ScriptedClient(reply), [plan(tmp_path, turn(1, "a"), turn(2, "b"))], tmp_path / "out")
+    turn_one = {"turn-1-1.png", "turn-1.txt", "turn-1.response.json", "manifest.json"}
+    assert at_request[0] == set()  # nothing answered yet: turn 1's manifest is not fsynced
+    assert turn_one | {"default"} <= at_request[1]  # turn 1, durable before turn 2 is paid for
+    turn_two = {"turn-2-1.png", "turn-2.txt", "turn-2.response.json"}
+    assert turn_two <= {Path(path).name for path in fsynced}
+    assert fsynced[-1] == str(folder.resolve())  # the folder last: the names are durable
+    assert not [path for path in fsynced if path.endswith(".tmp")]  # no temporary file
+
+
+def test_the_manifest_matches_the_files_beside_it(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    the_plan, _ = two_turns_with_a_reference(tmp_path, make_png)
+    client = ScriptedClient([make_response(images=[make_png(), make_png()], text="t")] * 2)
+    [result] = run(client, [the_plan], tmp_path / "out")
+    data = manifest(result)
+    named = {"manifest.json"}
+    for entry in data["turns"]:
+        for image in entry["outputs"]["images"]:
+            content = (result.folder / image["file"]).read_bytes()
+            assert hashlib.sha256(content).hexdigest() == image["sha256"]
+            assert len(content) == image["bytes"]
+            named.add(image["file"])
+        named |= {entry["outputs"]["text"], f"turn-{entry['number']}.response.json"}
+    assert {path.name for path in result.folder.iterdir()} == named
+    assert (result.folder / "manifest.json").read_text(encoding="utf-8").count("\n") == 1

@@ -1,0 +1,72 @@
+"""The runner's disk work, done in threads so that the event loop never waits on the disk.
+
+Every RunStore call (opening and locking a folder, writing, fsync, renames, reading for
+`--resume`) blocks on the disk; a batch of runs would spend its time there instead of sending
+requests. The runner hands each call to one of two thread pools: `quick` for the writes a run
+waits on before or for its requests, `finish` for a run's last manifest, its fsyncs and the
+release of its folder, which happen after the run has given up its slot. A run's fsyncs therefore
+never delay another run's request.
+
+One run's calls run one at a time (FolderJobs), in the order the run makes them. A thread cannot
+be stopped: when a run is cancelled (Ctrl-C, or a disk error in another run), `close_now` waits
+for the call in progress before it releases the folder, so no thread writes into a closed one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TypeVar
+
+from wisdomgate.run.store import RunStore
+
+__all__ = ["DiskThreads", "FolderJobs"]
+
+T = TypeVar("T")
+
+# Enough threads that fsyncs of many runs overlap (the file system commits them together), few
+# enough that a batch of hundreds of runs does not start hundreds of threads.
+_MAX_THREADS = 16
+
+
+class DiskThreads:
+    """The two thread pools of one Runner.run_all (see the module docstring)."""
+
+    def __init__(self, concurrency: int) -> None:
+        workers = max(2, min(_MAX_THREADS, concurrency))
+        self.quick: Executor = ThreadPoolExecutor(workers, thread_name_prefix="wisdomgate-disk")
+        self.finish: Executor = ThreadPoolExecutor(workers, thread_name_prefix="wisdomgate-sync")
+
+    def close(self) -> None:
+        """Wait for the calls in progress; calls not started are dropped (their runs are gone)."""
+        for pool in (self.quick, self.finish):
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def in_thread(pool: Executor | None, call: Callable[[], T]) -> T:
+    """call() in a thread of pool (None: the loop's default pool), awaited."""
+    return await asyncio.get_running_loop().run_in_executor(pool, call)
+
+
+class FolderJobs:
+    """One run's folder, called from the disk threads one call at a time."""
+
+    def __init__(self, folder: RunStore) -> None:
+        self.folder = folder
+        self._busy = threading.Lock()
+
+    async def run(self, pool: Executor | None, call: Callable[..., T], *args: object) -> T:
+        """call(*args) in a thread of pool, after this folder's earlier calls."""
+        return await in_thread(pool, functools.partial(self._locked, call, *args))
+
+    def _locked(self, call: Callable[..., T], *args: object) -> T:
+        with self._busy:
+            return call(*args)
+
+    def close_now(self) -> None:
+        """Release the folder from the loop (cancellation): after the call in progress, if any."""
+        with self._busy:
+            self.folder.close()
