@@ -9,7 +9,7 @@ from wisdomgate.artifacts.cassette import CassetteError, CassetteReader, Cassett
 from wisdomgate.artifacts.cassette_format import CassetteAnswer, CassetteRequest
 from wisdomgate.artifacts.folders import OutputFolders, PlantedLinkError, RunFolder
 from wisdomgate.artifacts.junit import junit_xml, write_junit
-from wisdomgate.artifacts.manifest import expand_request
+from wisdomgate.artifacts.manifest import ManifestError, expand_request, read_manifest, turn_record
 
 __all__ = [
     "CassetteAnswer",
@@ -17,10 +17,13 @@ __all__ = [
     "CassetteReader",
     "CassetteRequest",
     "CassetteWriter",
+    "ManifestError",
     "OutputFolders",
     "PlantedLinkError",
     "RunFolder",
     "expand_request",
     "junit_xml",
+    "read_manifest",
+    "turn_record",
     "write_junit",
 ]

@@ -6,9 +6,10 @@ exported here.
 """
 
 from wisdomgate.run.dryrun import DryRunRequest, DryRunResult, dry_run
+from wisdomgate.run.expectations import ExpectationResult
 from wisdomgate.run.outcomes import NOT_RECORDED_CAUSE, OutcomeKind, TurnOutcome
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
-from wisdomgate.run.records import RunRecord, TurnRecord
+from wisdomgate.run.records import ImageRecord, RunRecord, Timing, TurnRecord
 from wisdomgate.run.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
 from wisdomgate.run.shard import Shard
 from wisdomgate.run.store import (
@@ -30,7 +31,9 @@ __all__ = [
     "NOT_RECORDED_CAUSE",
     "DryRunRequest",
     "DryRunResult",
+    "ExpectationResult",
     "FileRef",
+    "ImageRecord",
     "KeepAliveTransport",
     "OutcomeKind",
     "RunRecord",
@@ -40,6 +43,7 @@ __all__ = [
     "Runner",
     "RunnerOptions",
     "Shard",
+    "Timing",
     "TurnOutcome",
     "TurnRecord",
     "dry_run",
