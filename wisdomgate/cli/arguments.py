@@ -81,6 +81,21 @@ def _add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_baseline_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="OLD_OUT",
+        help="also write baseline.html: runs paired with those of OLD_OUT, images scored",
+    )
+    parser.add_argument(
+        "--fail-on-change",
+        type=_non_negative,
+        metavar="THRESHOLD",
+        help="with --baseline: exit 1 when a run's change score (0-1) exceeds THRESHOLD",
+    )
+
+
 def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = commands.add_parser("run", help="run recipes and check their expectations")
     _add_recipe_arguments(run)
@@ -176,6 +191,7 @@ def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="answer every request from the cassette DIR: no network, no key; a request it"
         " lacks fails its run (not_recorded)",
     )
+    _add_baseline_arguments(run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     _run_parser(commands)
     validate = commands.add_parser("validate", help="check recipes without sending anything")
     _add_recipe_arguments(validate)
+    report = commands.add_parser(
+        "report", help="rebuild OUT/report.html from the manifests (no network)"
+    )
+    report.add_argument("out", type=Path, metavar="OUT", help="the --out folder of a run")
+    _add_baseline_arguments(report)
     commands.add_parser("schema", help="print the recipe JSON Schema")
     commands.add_parser("models", help="list the models recipes may use, with their options")
     serve = commands.add_parser("serve", help="run the simulator (an API look-alike)")

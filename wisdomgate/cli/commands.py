@@ -28,6 +28,7 @@ from wisdomgate.cli.console import Reporter, terminal_text
 from wisdomgate.cli.models import catalog_lines
 from wisdomgate.cli.preflight import check_base_url, check_out_dir, check_report_file, read_key
 from wisdomgate.cli.replay import REPLAY_KEY, RecordTransport, ReplayTransport, network
+from wisdomgate.cli.report import check_report_options, command_report, report_after_run
 from wisdomgate.errors import OutputError, RecipeErrors, ToolkitError, UsageError
 from wisdomgate.recipe import PlannedRun, load_plans, render_schema, validate_paths
 from wisdomgate.run import (
@@ -239,6 +240,7 @@ def _command_run(args: argparse.Namespace) -> int:
         raise UsageError("--junit reports runs, and --dry-run runs nothing: use one or the other")
     _check_cassette_options(args)
     check_out_dir(args.out)
+    check_report_options(args)
     if args.junit:
         check_report_file(args.junit, "--junit")
     plans = _load(args)
@@ -258,12 +260,14 @@ def _command_run(args: argparse.Namespace) -> int:
         except OutputError as error:  # a link planted after the checks: requests were sent
             print(Redactor(key)(f"wisdomgate: error: {error}"), file=sys.stderr)
             return EXIT_FAILED
+        changed = report_after_run(args, Redactor(key), sys.stdout)
     if _all_refused(results):
         print(
             "wisdomgate: nothing ran: another process is writing every run folder", file=sys.stderr
         )
         return EXIT_USAGE
-    return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+    passed = all(result.passed for result in results) and not changed
+    return EXIT_OK if passed else EXIT_FAILED
 
 
 def _all_refused(results: Sequence[RunResult] | Sequence[DryRunResult]) -> bool:
@@ -317,6 +321,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _command_run(args)
     if args.command == "validate":
         return _command_validate(args)
+    if args.command == "report":
+        key = os.environ.get(API_KEY_ENV)
+        return command_report(args, Redactor(key), sys.stdout)
     if args.command == "schema":
         _write_exactly(render_schema())
         return EXIT_OK
