@@ -104,8 +104,9 @@ def test_a_run_writes_images_text_and_manifest(
     assert cli.main(["run", str(recipe), "--out", str(tmp_path / "out")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("PASS kite [default] 1 image -> ")
-    assert lines[-1].startswith("1 run: 1 passed, 0 failed; 1 image and manifests in ")
-    assert lines[-1].endswith("out")
+    assert lines[-2].startswith("1 run: 1 passed, 0 failed; 1 image and manifests in ")
+    assert lines[-2].endswith("out")
+    assert lines[-1] == f"report: {tmp_path / 'out' / 'report.html'}"
     folder = tmp_path / "out" / "kite" / "default"
     assert sorted(p.name for p in folder.iterdir()) == [
         "manifest.json",
