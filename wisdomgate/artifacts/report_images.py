@@ -42,7 +42,7 @@ GONE = ImageChange(HASH_BITS, 1.0)  # an image on one side only, or one that doe
 def dhash(image: Image.Image) -> int:
     """The 64-bit difference hash of an image."""
     grey = image.convert("L").resize((_HASH_SIZE + 1, _HASH_SIZE), Image.Resampling.LANCZOS)
-    pixels = list(grey.getdata())
+    pixels = grey.tobytes()  # mode L: one byte per pixel, row by row
     bits = 0
     for row in range(_HASH_SIZE):
         for column in range(_HASH_SIZE):
