@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo regen check-generated lint test test-fast bench clean
+.PHONY: setup setup-browser demo screenshots regen check-generated lint test test-fast bench clean
 
 setup: $(STAMP)  ## create .venv and install the project with its pinned dev tools
 
@@ -15,6 +15,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: setup  ## run every example recipe on the built-in simulator (no key, no network)
 	$(VENV)/bin/wisdomgate run recipes --simulate --out out
+
+# The browser test drives Debian's chromium through Playwright (its own browser download cannot
+# work here). `make test` runs this first under CI=true; elsewhere the test skips without it.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+setup-browser:  ## install Debian's chromium (apt-get) when it is missing, for the browser test
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+
+screenshots: setup setup-browser  ## docs/report-gallery.png and docs/report-baseline.png
+	$(PY) -m tests.browser docs
 
 regen: setup  ## openapi.json -> generated/ (models + client) and schemas/recipe.schema.json
 	$(PY) -m codegen.regen
@@ -34,7 +45,8 @@ lint: setup  ## ruff (runtime, tests, codegen; generated/ with codegen/ruff.toml
 test-fast: setup  ## the tests only
 	$(PY) -m pytest -q
 
-test: setup  ## the whole gate CI runs: tests, lint, types, generated-code drift
+test: setup  ## the whole gate CI runs: tests (the browser test too), lint, types, generated-code drift
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory setup-browser; fi
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check-generated

@@ -24,6 +24,7 @@ from wisdomgate.run import ImageRecord, TurnRecord, map_objects
 __all__ = ["Badge", "Comparison", "ImagePair", "RunPair", "TurnPair", "compare_runs"]
 
 Badge = Literal["new", "removed", "changed", "unchanged"]
+_BADGE_ORDER: tuple[Badge, ...] = ("changed", "new", "removed", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class RunPair:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Every run pair of the two folders, in the order of the runs."""
+    """Every run pair of the two folders: changed (most first), new, removed, unchanged."""
 
     baseline: Path
     pairs: list[RunPair]
@@ -120,6 +121,8 @@ def compare_runs(
     new_by_key = {run.key: run for run in new}
     keys = sorted(set(old_by_key) | set(new_by_key))
     pairs = [_pair_runs(key, old_by_key.get(key), new_by_key.get(key), page_dir) for key in keys]
+    # what needs a look first: the most changed runs, then new and removed ones
+    pairs.sort(key=lambda pair: (_BADGE_ORDER.index(pair.badge), -pair.score, pair.key))
     return Comparison(baseline, pairs)
 
 
