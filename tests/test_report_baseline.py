@@ -195,3 +195,21 @@ def test_the_hash_ignores_the_image_size() -> None:
     image = picture((40, 90, 200), (10, 10, 60, 50))
     bigger = image.resize((480, 360))
     assert bin(dhash(image) ^ dhash(bigger)).count("1") <= 2
+
+
+def test_a_baseline_with_a_dry_run_is_exit_2(
+    folders: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(
+        [
+            "run",
+            "recipes",
+            "--dry-run",
+            "--out",
+            str(tmp_path / "plan"),
+            "--baseline",
+            str(folders[0]),
+        ]
+    )
+    assert code == 2
+    assert "--dry-run gets none" in capsys.readouterr().err

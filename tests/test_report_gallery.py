@@ -12,11 +12,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markupsafe import escape
 
 from tests.report_runs import HOSTILE, image_sources, simulate, write_recipes
 from wisdomgate import cli
-from wisdomgate.artifacts import report_load
+from wisdomgate.artifacts import report_load, write_report
 from wisdomgate.run import TurnRecord
 
 
@@ -166,3 +168,29 @@ def test_a_folder_without_manifests_is_exit_2(
     (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
     assert cli.main(["report", str(tmp_path)]) == 2
     assert "is not a wisdomgate output folder" in capsys.readouterr().err
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(min_size=1, max_size=60).filter(lambda text: text.strip() == text))
+def test_any_prompt_reaches_the_page_escaped(gallery: Path, tmp_path: Path, text: str) -> None:
+    out = tmp_path / "copy" / "out"
+    if not out.exists():  # one copy for all the examples: each rewrites the same manifest
+        out = copy_of(gallery, tmp_path)
+    manifest_path = next((out / "cat").rglob("manifest.json"))
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["turns"][0]["request"]["contents"][-1]["parts"][0]["text"] = text
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    page = write_report(out).path.read_bytes().decode("utf-8")  # \r kept as written
+    prompt = page.split('data-run="cat/default">', 1)[1].split('<div class="prompt"><pre>', 1)[1]
+    assert prompt.split("</pre>", 1)[0] == str(escape(text))
+
+
+def test_a_stale_baseline_page_is_removed_when_no_baseline_is_given(
+    gallery: Path, tmp_path: Path
+) -> None:
+    out = copy_of(gallery, tmp_path)
+    (out / "baseline.html").write_text("stale", encoding="utf-8")
+    assert cli.main(["report", str(out)]) == 0
+    assert not (out / "baseline.html").exists()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wisdomgate.artifacts.report_load import ReportRun
-from wisdomgate.run import TurnRecord
+from wisdomgate.run import ImageRecord, TurnRecord
 
 __all__ = ["CardView", "Grid", "RecipeView", "Summary", "Thumb", "TurnView", "build_recipes"]
 
@@ -211,7 +211,7 @@ def _reference(folder: Path, part: dict[str, Any], page_dir: Path) -> Thumb:
     return Thumb(None, f"an inline {mime or 'image'} with no file")
 
 
-def _output(run: ReportRun, image: Any, page_dir: Path) -> Thumb:
+def _output(run: ReportRun, image: ImageRecord, page_dir: Path) -> Thumb:
     size = f"{image.width}x{image.height}" if image.width and image.height else "undecodable"
     src = page_path(run.folder / image.file.file, page_dir)
     return Thumb(src, image.file.file, size)
