@@ -68,6 +68,7 @@ def fit_bytes(data: bytes, long_side: int, fmt: FitFormat, quality: int) -> Fitt
     if scale < 1:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, _RESAMPLE)
+    image.info = {}  # Pillow's encoders carry some of it over (a JPEG comment, an ICC profile)
     out = io.BytesIO()
     if image.mode in ("RGBA", "LA"):
         image.save(out, "WEBP", lossless=True, quality=100, method=_WEBP_METHOD, exact=False)
