@@ -14,7 +14,11 @@ from PIL import Image
 
 from tests.test_cli_replay import closed_port_url, no_sockets
 from wisdomgate import cli
+from wisdomgate.artifacts.manifest import expand_request
 from wisdomgate.catalog import load_catalog
+from wisdomgate.run import REFERENCE_NAMES
+from wisdomgate_api._core.encoding import encode_body
+from wisdomgate_api.models import GenerateContentRequest
 
 pytestmark = pytest.mark.slow  # the 14-reference runs send about 10 MB each
 
@@ -126,3 +130,25 @@ def test_a_fitted_run_replays_from_its_cassette(
     assert cli.main([*args, "--base-url", closed_port_url()]) == cli.EXIT_OK
     answers = [(tmp_path / out / "collage/default/turn-1-1.png") for out in ("first", "second")]
     assert answers[0].read_bytes() == answers[1].read_bytes()
+
+
+def test_the_run_folder_rebuilds_the_fitted_request_exactly(photos: Path, tmp_path: Path) -> None:
+    assert run(recipe(photos, "fit: 256"), tmp_path) == cli.EXIT_OK
+    turn = manifest(tmp_path)["turns"][0]
+    restored = expand_request(turn["request"], tmp_path / "collage/default")
+    body = encode_body(GenerateContentRequest.model_validate(restored))
+    assert hashlib.sha256(body).hexdigest() == turn["request_sha256"]
+
+
+def test_a_run_again_with_another_fit_leaves_no_stale_fitted_file(
+    photos: Path, tmp_path: Path
+) -> None:
+    assert run(recipe(photos, "fit: 256"), tmp_path) == cli.EXIT_OK
+    assert run(recipe(photos, "fit: 128"), tmp_path) == cli.EXIT_OK
+    kept = {
+        p.name
+        for p in (tmp_path / "collage/default").iterdir()
+        if REFERENCE_NAMES.fullmatch(p.name)
+    }
+    assert kept == {Path(ref["file"]).name for ref in references(tmp_path)}
+    assert len(kept) == PHOTOS
