@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
+from tests.test_recipe_broken import heic_bytes
 from wisdomgate.recipe.fit_image import fit_bytes, oriented_size
 
 
@@ -61,6 +62,19 @@ def test_the_long_side_becomes_the_fit_size() -> None:
 def test_a_portrait_image_is_fitted_by_its_height() -> None:
     out = fit_bytes(encoded(Image.new("RGB", (600, 1200))), 300, "jpeg", 85)
     assert (out.width, out.height) == (150, 300)
+
+
+def test_a_jpeg_fitted_far_down_gets_the_exact_size() -> None:
+    # libjpeg's reduced-scale decoding (1/2, 1/4, 1/8) must not change the size sent
+    source = with_orientation(Image.new("RGB", (1001, 601), (90, 120, 150)), 6)
+    out = fit_bytes(source, 100, "jpeg", 85)
+    assert decoded(out.data).size == (round(601 * 100 / 1001), 100)
+
+
+def test_a_heic_photo_is_fitted_to_a_jpeg() -> None:
+    source = heic_bytes()  # 16 x 16
+    out = fit_bytes(source, 8, "jpeg", 85)
+    assert (out.mime_type, decoded(out.data).size) == ("image/jpeg", (8, 8))
 
 
 def test_an_image_is_never_enlarged() -> None:

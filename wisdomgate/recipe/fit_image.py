@@ -10,6 +10,7 @@ converted to sRGB) instead of being dropped, so a Display P3 photo keeps its col
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Literal
@@ -48,9 +49,12 @@ class FittedBytes:
 def oriented_size(data: bytes) -> tuple[int, int]:
     """(width, height) as the image is seen: after its EXIF orientation (read from the header)."""
     with _open(data) as image:
-        width, height = image.size
-        orientation = image.getexif().get(0x0112, 1)
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+        return _upright(image.size, image.getexif().get(0x0112, 1))
+
+
+def _upright(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """The size once the EXIF orientation is applied: 5 to 8 turn the picture by 90 degrees."""
+    return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
 
 
 def fit_bytes(data: bytes, long_side: int, fmt: FitFormat, quality: int) -> FittedBytes:
@@ -60,13 +64,20 @@ def fit_bytes(data: bytes, long_side: int, fmt: FitFormat, quality: int) -> Fitt
     `fmt` at `quality`. OSError or ValueError when data does not decode.
     """
     with _open(data) as opened:
+        width, height = _upright(opened.size, opened.getexif().get(0x0112, 1))
+        scale = long_side / max(width, height)
+        if scale <= 0.5 and opened.format == "JPEG":
+            # libjpeg decodes at 1/2, 1/4 or 1/8 scale directly; at least twice the target is
+            # kept, so the Lanczos pass below still has the detail it needs
+            opened.draft(
+                None, (math.ceil(opened.width * scale * 2), math.ceil(opened.height * scale * 2))
+            )
         image = ImageOps.exif_transpose(opened)  # a copy, upright
         icc = opened.info.get("icc_profile")
     image = _to_srgb(image, icc)
     image = _flatten_mode(image)
-    scale = long_side / max(image.size)
-    if scale < 1:
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    if scale < 1:  # the size from the original's, whatever the decoder's scale was
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
         image = image.resize(size, _RESAMPLE)
     image.info = {}  # Pillow's encoders carry some of it over (a JPEG comment, an ICC profile)
     out = io.BytesIO()
