@@ -96,14 +96,14 @@ def test_a_replay_of_a_recorded_demo_run_reproduces_its_image_files_byte_for_byt
 ) -> None:
     cassette, first, second = tmp_path / "cassette", tmp_path / "first", tmp_path / "second"
     assert record(RECIPES, cassette, first) == cli.EXIT_OK
-    assert "recorded 11 answers into the cassette" in capsys.readouterr().out
+    assert "recorded 12 answers into the cassette" in capsys.readouterr().out
     no_sockets(monkeypatch)  # and the base URL is a closed port: no network, and no key set
     assert replay(RECIPES, cassette, second) == cli.EXIT_OK
     out = capsys.readouterr().out
-    assert "10 runs: 10 passed, 0 failed" in out
-    assert "replayed 11 answers from the cassette" in out
+    assert "11 runs: 11 passed, 0 failed" in out
+    assert "replayed 12 answers from the cassette" in out
     recorded = images(first)
-    assert len(recorded) == 10
+    assert len(recorded) == 11
     assert images(second) == recorded
     assert request_hashes(second) == request_hashes(first)
     assert responses(second) == responses(first)  # the whole answers, signatures included
@@ -151,7 +151,7 @@ def test_an_edited_prompt_is_not_recorded_fails_its_run_and_is_never_retried(
     assert key is not None
     assert lookups.count(key.group(1)) == 1  # --max-attempts is 4: not retried
     assert f"--record {cassette}" in failed[0]
-    assert "9 passed, 1 failed" in captured.out
+    assert "10 passed, 1 failed" in captured.out
     [sunset_manifest] = [
         m for m in manifests(tmp_path / "second") if m["recipe"]["name"] == "sunset"
     ]

@@ -49,7 +49,7 @@ from wisdomgate.artifacts.safe_paths import (
     write_stream_at,
 )
 from wisdomgate.recipe import PlannedRun
-from wisdomgate.run import IMAGE_NAMES, FileRef
+from wisdomgate.run import IMAGE_NAMES, REFERENCE_NAMES, FileRef
 
 __all__ = [
     "OutputFolders",
@@ -66,12 +66,14 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
 }
 _MAX_NAME = 120  # well under the 255-byte limit of common file systems, hash suffix included
 # Every name wisdomgate writes into a run folder (and nothing else): images (thought images
-# included), texts, kept responses, dry-run request bodies, the manifest, temporary files.
+# included), fitted references, texts, kept responses, dry-run request bodies, the manifest,
+# temporary files.
 _REQUEST_NAMES = re.compile(r"turn-[0-9]+\.request(?:\.preview)?\.json")
 _TEMP_NAMES = re.compile(r"\..+\.tmp")  # see safe_paths.write_at
 _OUTPUT_NAMES = re.compile(
     r"manifest\.json|turn-[0-9]+\.txt|turn-[0-9]+\.response\.json"
-    rf"|{IMAGE_NAMES.pattern}|{_REQUEST_NAMES.pattern}|{_TEMP_NAMES.pattern}"
+    rf"|{IMAGE_NAMES.pattern}|{REFERENCE_NAMES.pattern}|{_REQUEST_NAMES.pattern}"
+    rf"|{_TEMP_NAMES.pattern}"
 )
 
 

@@ -10,12 +10,13 @@ from wisdomgate.recipe.loader import (
     load_plans,
     validate_paths,
 )
-from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
+from wisdomgate.recipe.plan import Expectations, Fitted, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.recipe.schema import render_schema
 
 __all__ = [
     "Expectations",
     "FileReport",
+    "Fitted",
     "ImageInput",
     "PlannedRun",
     "PlannedTurn",

@@ -29,8 +29,8 @@ __all__ = [
     "check_config",
     "check_model",
     "check_reference_images",
-    "check_request_size",
     "parse_expectations",
+    "request_bytes",
 ]
 
 # Plausible model ids that the catalog does not know are accepted (with a warning): new models
@@ -130,19 +130,6 @@ def request_bytes(texts: list[str], image_sizes: list[int]) -> int:
     text = sum(len(t.encode()) for t in texts)
     images = sum(4 * math.ceil(size / 3) for size in image_sizes)
     return text + images + PART_OVERHEAD * (len(texts) + len(image_sizes))
-
-
-def check_request_size(
-    info: ModelInfo | None, size: int, turn: int, path: FieldPath
-) -> list[Issue]:
-    """The request of a turn (with the whole history's inputs) must fit the model's limit."""
-    if info is None or size <= info.max_request_bytes:
-        return []
-    message = (
-        f"the request of turn {turn} would be about {size / 2**20:.1f} MB (images in base64);"
-        f" {info.name} accepts at most {info.max_request_bytes / 2**20:.1f} MB"
-    )
-    return [Issue(path, message, "use fewer or smaller images; earlier turns' images count too")]
 
 
 def parse_expectations(

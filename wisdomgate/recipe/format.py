@@ -41,6 +41,8 @@ __all__ = [
     "CURRENT_VERSION",
     "RESERVED_VARIABLES",
     "Expect",
+    "FitOptions",
+    "FitValue",
     "ImageGlob",
     "Recipe",
     "Turn",
@@ -120,10 +122,86 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+FIT_MIN, FIT_MAX = 64, 8192  # long sides `fit:` accepts, in pixels
+
+
+def _fit_kind(value: Any) -> str | None:
+    """Which form of `fit:` a raw value is (None: none of them)."""
+    if value is False:
+        return "~off"
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool)):
+        return "~size"
+    return "~object" if isinstance(value, dict) else None
+
+
+_FIT_FIX = {"fix": "write `fit: auto`, a long side such as `fit: 2048`, or `fit: false`"}
+
+
+def _fit_size(value: Any) -> Any:
+    if value == "auto" or (type(value) is int and FIT_MIN <= value <= FIT_MAX):
+        return value
+    raise PydanticCustomError(
+        "fit_value",
+        "fit must be auto or a long side in pixels from {low} to {high}",
+        {"low": FIT_MIN, "high": FIT_MAX, **_FIT_FIX},
+    )
+
+
+FitSize = Annotated[
+    int | Literal["auto"],
+    BeforeValidator(_fit_size),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": FIT_MIN, "maximum": FIT_MAX},
+                {"const": "auto"},
+            ]
+        }
+    ),
+]
+
+
+class FitOptions(_Strict):
+    """`fit:` written out: the long side, and how the downsized image is encoded."""
+
+    size: FitSize = Field("auto", description="The long side in pixels, or auto (the default).")
+    format: Literal["jpeg", "webp"] | None = Field(
+        None, description="jpeg (default) or webp; images with transparency are lossless WebP."
+    )  # png is not offered: fitting is for size, and a lossless photo stays large
+    quality: Annotated[StrictInt, Field(ge=1, le=100)] | None = Field(
+        None, description="Encoder quality, 1-100 (default 85)."
+    )
+
+
+def _fit_form(value: Any) -> Any:
+    if _fit_kind(value) is None:
+        raise PydanticCustomError(
+            "fit_value",
+            "fit must be auto, false, a long side in pixels (e.g. 2048) or a mapping of size,"
+            " format and quality",
+            _FIT_FIX,
+        )
+    return value
+
+
+FitValue = Annotated[
+    Annotated[FitSize, Tag("~size")]
+    | Annotated[Literal[False], Tag("~off")]
+    | Annotated[FitOptions, Tag("~object")],
+    Discriminator(_fit_kind),
+    BeforeValidator(_fit_form),
+]
+
+
 class ImageGlob(_Strict):
     """Reference images matching a glob, relative to the recipe file, sent in sorted order."""
 
     path: str = Field(description="A glob such as `refs/poses/*.png` (`**` matches folders).")
+    fit: FitValue | None = Field(
+        None,
+        description="Downsize to this long side and re-encode (auto: so that the request fits"
+        " the model's limit; false: send the file as it is). Overrides the recipe's fit.",
+    )
 
 
 ImageItem = Annotated[
@@ -131,7 +209,7 @@ ImageItem = Annotated[
     Discriminator(
         _kind,
         custom_error_type="wrong_type",
-        custom_error_message="an image is a path, or {path: <glob>}",
+        custom_error_message="an image is a path, or {path: <glob>, fit: ...}",
     ),
 ]
 
@@ -208,6 +286,11 @@ class Recipe(_Strict):
     )
     tools: list[ToolItem] | None = Field(
         None, description="Tool names (google_search, url_context, ...) or Tool objects."
+    )
+    fit: FitValue | None = Field(
+        None,
+        description="Default fit of every reference image: auto, a long side in pixels, or"
+        " {size, format, quality}.",
     )
     turns: list[Turn] = Field(min_length=1, description="The user turns, in order.")
 

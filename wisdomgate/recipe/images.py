@@ -21,12 +21,14 @@ from wisdomgate.recipe.paths import (
 )
 from wisdomgate.recipe.plan import ImageInput
 
-__all__ = ["SUPPORTED_MIME_TYPES", "ImageResolver", "sniff_mime_type"]
+__all__ = ["FIT_MAX_FILE_BYTES", "SUPPORTED_MIME_TYPES", "ImageResolver", "sniff_mime_type"]
 
 # The inline image types generateContent accepts (ai.google.dev image-understanding page).
 SUPPORTED_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif")
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs"}
 _GLOB_CHARS = set("*?[")
+# A file that is fitted may be larger than a request (it is sent downsized); not unboundedly.
+FIT_MAX_FILE_BYTES = 256 * 2**20
 
 
 def sniff_mime_type(head: bytes) -> str | None:
@@ -72,13 +74,14 @@ class ImageResolver:
     root: Path
     allow_outside_root: bool = False
     max_bytes: int = 20 * 1024 * 1024
-    # Shared by the runs of a recipe: (file, max_bytes) -> the image or what is wrong with it.
-    cache: dict[tuple[Path, int], ImageInput | str] = field(default_factory=dict)
+    # Shared by the runs of a recipe: (file, size limit) -> the image or (problem, fix).
+    cache: dict[tuple[Path, int], ImageInput | tuple[str, str]] = field(default_factory=dict)
 
     def resolve(
-        self, entry: str, is_glob: bool, path: FieldPath
+        self, entry: str, is_glob: bool, path: FieldPath, *, fitted: bool = False
     ) -> tuple[list[ImageInput], list[Issue]]:
-        """The images of one `images:` entry (already rendered), in sorted order for globs."""
+        """The images of one `images:` entry (already rendered), in sorted order for globs.
+        fitted: they are to be downsized, so a file may be larger than a request."""
         if is_glob:
             found = self._glob(entry, path)
             if isinstance(found, Issue):
@@ -87,8 +90,9 @@ class ImageResolver:
         else:
             names = [entry]
         images, issues = [], []
+        limit = FIT_MAX_FILE_BYTES if fitted else self.max_bytes
         for name in names:
-            image = self._one(name, path)
+            image = self._one(name, path, limit)
             if isinstance(image, Issue):
                 issues.append(image)
             else:
@@ -123,18 +127,18 @@ class ImageResolver:
             return Issue(path, f"no file matches '{shown(entry)}'", fix)
         return matches
 
-    def _one(self, name: str, path: FieldPath) -> ImageInput | Issue:
+    def _one(self, name: str, path: FieldPath, limit: int) -> ImageInput | Issue:
         """One image file, checked; every way its path can fail is an Issue."""
         problem = name_problem(name)
         if problem is None:
             try:
-                return self._checked(name, path)
+                return self._checked(name, path, limit)
             except PATH_ERRORS as exc:  # a symlink loop, a name too long, no permission...
                 problem = path_problem(exc)
         message, fix = problem
         return Issue(path, f"image path '{shown(name)}' {message}", fix)
 
-    def _checked(self, name: str, path: FieldPath) -> ImageInput | Issue:
+    def _checked(self, name: str, path: FieldPath, limit: int) -> ImageInput | Issue:
         file = Path(os.path.normpath(self.recipe_dir / name))
         real = file.resolve()
         if not self.allow_outside_root and not real.is_relative_to(self.root.resolve()):
@@ -144,28 +148,31 @@ class ImageResolver:
             return Issue(
                 path, f"image file '{shown(name)}' not found", self._missing_fix(file, name)
             )
-        key = (real, self.max_bytes)
+        key = (real, limit)
         if key not in self.cache:
-            self.cache[key] = self._read(file, name)
+            self.cache[key] = self._read(file, name, limit)
         found = self.cache[key]
-        return Issue(path, found, _TYPE_FIX) if isinstance(found, str) else found
+        return Issue(path, *found) if isinstance(found, tuple) else found
 
-    def _read(self, file: Path, name: str) -> ImageInput | str:
-        """The checked image, or the message saying what is wrong with it."""
+    def _read(self, file: Path, name: str, limit: int) -> ImageInput | tuple[str, str]:
+        """The checked image, or what is wrong with it and the fix."""
         size = file.stat().st_size
         if size == 0:
-            return f"'{shown(name)}' is empty"
-        if size > self.max_bytes:
-            return f"'{shown(name)}' is {size / 2**20:.1f} MB; a request may be at most {self.max_bytes / 2**20:.0f} MB"
+            return f"'{shown(name)}' is empty", _TYPE_FIX
+        if size > limit:
+            message = f"'{shown(name)}' is {size / 2**20:.1f} MB; a request may be at most {limit / 2**20:.0f} MB"
+            fix = "downsize it: write `{path: ..., fit: auto}`" if limit == self.max_bytes else ""
+            return message, fix or "downsize it in an image editor first"
         data = file.read_bytes()
         kind = sniff_mime_type(data[:64])
         if kind not in SUPPORTED_MIME_TYPES:
             found = f"{kind} content" if kind else _describe_unknown(data[:512])
-            return f"'{shown(name)}' is not a supported image: it holds {found} (whatever its name says)"
+            message = f"'{shown(name)}' is not a supported image: it holds {found} (whatever its name says)"
+            return message, _TYPE_FIX
         sha256 = hashlib.sha256(data).hexdigest()
         broken = decode_problem(data, kind, sha256)
         if broken is not None:  # the API would refuse it with a 400, after paying for others
-            return f"'{shown(name)}' {broken}; re-export it from an image editor"
+            return f"'{shown(name)}' {broken}; re-export it from an image editor", _TYPE_FIX
         return ImageInput(file, kind, sha256, size)
 
     @staticmethod

@@ -8,17 +8,33 @@ from pathlib import Path
 
 from wisdomgate_api.models import Content, GenerationConfig, SafetySetting, Tool
 
-__all__ = ["Expectations", "ImageInput", "PlannedRun", "PlannedTurn"]
+__all__ = ["Expectations", "Fitted", "ImageInput", "PlannedRun", "PlannedTurn"]
 
 
 @dataclass(frozen=True)
 class ImageInput:
-    """A reference image, checked: it exists, lies inside the root and has a supported type."""
+    """A reference image, checked: it exists, lies inside the root and has a supported type.
+
+    A fitted reference (`fit:`) is the re-encoded bytes: `path` is their content-addressed spool
+    file (wisdomgate.recipe.fitting), `fitted` says what they were made from and how."""
 
     path: Path
     mime_type: str  # detected from the content, not the file name
     sha256: str
     size_bytes: int
+    fitted: Fitted | None = None
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """How a fitted reference was made: from which file, at which long side and quality."""
+
+    source: ImageInput  # the file the recipe names
+    long_side: int  # the long side asked for (for `fit: auto`, the one chosen)
+    auto: bool  # chosen by `fit: auto`
+    width: int  # of the bytes sent
+    height: int
+    quality: int | None  # None: lossless (an image with transparency, as WebP)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,15 +16,10 @@ from wisdomgate.catalog import ModelInfo
 from wisdomgate.errors import FieldPath, Issue, has_surrogates
 from wisdomgate.keys import camel_case
 from wisdomgate.recipe.api_fields import parse_safety, parse_system, parse_tools, validate_api
-from wisdomgate.recipe.checks import (
-    check_config,
-    check_model,
-    check_reference_images,
-    check_request_size,
-    parse_expectations,
-    request_bytes,
-)
+from wisdomgate.recipe.checks import check_config, check_model, parse_expectations
 from wisdomgate.recipe.data_paths import depth
+from wisdomgate.recipe.fit_spool import Fitter
+from wisdomgate.recipe.fitting import Reference, TurnImages, fit_settings, fit_turns
 from wisdomgate.recipe.format import Recipe, Turn, stringify
 from wisdomgate.recipe.images import ImageResolver
 from wisdomgate.recipe.options import LoadOptions
@@ -172,7 +167,8 @@ class _Planner:
     options: LoadOptions
     renderer: Renderer = field(default_factory=_Renderer)
     _models: dict[str, tuple[ModelInfo | None, list[Issue]]] = field(default_factory=dict)
-    _image_cache: dict[tuple[Path, int], ImageInput | str] = field(default_factory=dict)
+    _image_cache: dict[tuple[Path, int], ImageInput | tuple[str, str]] = field(default_factory=dict)
+    _fitter: Fitter = field(default_factory=Fitter)  # each fitted image made once per recipe
 
     def plan(self, rid: str, cell: Mapping[str, str]) -> tuple[PlannedRun | None, list[Issue]]:
         """One matrix cell planned; its problems say which of their values came from --var."""
@@ -191,11 +187,12 @@ class _Planner:
         info, found = self._models[model]
         issues += found
         system, safety, tools = self._run_level(variables, issues)
+        limit = info.max_request_bytes if info else DEFAULT_MAX_REQUEST_BYTES
         resolver = ImageResolver(
             self.source.path.parent,
             self.source.root,
             self.options.allow_outside_root,
-            info.max_request_bytes if info else DEFAULT_MAX_REQUEST_BYTES,
+            limit,
             self._image_cache,
         )
         tools_ok = not any(issue.path[:1] == ("tools",) for issue in issues)
@@ -203,6 +200,8 @@ class _Planner:
         if system is not None:
             turns.texts += [part.text or "" for part in system.parts or []]
         planned = [turns.plan(i, turn, variables, issues) for i, turn in enumerate(recipe.turns)]
+        if not any(issue.severity == "error" for issue in issues):
+            planned = turns.fitted(planned, limit, self._fitter, issues)
         if any(issue.severity == "error" for issue in issues):
             return None, issues
         plan = PlannedRun(
@@ -255,8 +254,7 @@ class _Turns:
         grounding = any(_GROUNDING_TOOLS & set(tool.to_wire()) for tool in tools or [])
         self.grounding: bool | None = grounding if tools_ok else None
         self.texts: list[str] = []
-        self.image_sizes: list[int] = []
-        self.over_limit = False  # report a conversation over a limit once, at its first turn
+        self.inputs: list[TurnImages] = []  # what the request size checks need, turn by turn
 
     def plan(
         self, index: int, turn: Turn, variables: Mapping[str, str], issues: list[Issue]
@@ -280,29 +278,34 @@ class _Turns:
             )
             issues += found + more
         self.texts.append(prompt)
-        self.image_sizes += [image.size_bytes for image in images]
         where = (*here, "images") if turn.images else (*here, "prompt")
-        if not self.over_limit:
-            size = request_bytes(self.texts, self.image_sizes)
-            found = check_reference_images(self.info, len(self.image_sizes), index + 1, where)
-            found += check_request_size(self.info, size, index + 1, where)
-            self.over_limit = bool(found)
-            issues += found
-        return PlannedTurn(index + 1, prompt, tuple(images), config, expect)
+        self.inputs.append(TurnImages(index + 1, where, tuple(self.texts), tuple(images)))
+        return PlannedTurn(index + 1, prompt, tuple(r.image for r in images), config, expect)
+
+    def fitted(
+        self, planned: list[PlannedTurn], limit: int, fitter: Fitter, issues: list[Issue]
+    ) -> list[PlannedTurn]:
+        """The turns with their references fitted (`fit:`), and the limits checked."""
+        sent, found = fit_turns(self.inputs, self.info, limit, fitter)
+        issues += found
+        return [replace(turn, images=images) for turn, images in zip(planned, sent, strict=True)]
 
     def _images(
         self, turn: Turn, tvars: Mapping[str, str], here: FieldPath, issues: list[Issue]
-    ) -> list[ImageInput]:
-        images: list[ImageInput] = []
+    ) -> list[Reference]:
+        images: list[Reference] = []
+        default = self.planner.source.recipe.fit
         for j, item in enumerate(turn.images or []):
             is_glob = not isinstance(item, str)
             where = (*here, "images", j, "path") if is_glob else (*here, "images", j)
             text = item if isinstance(item, str) else item.path
+            settings = fit_settings(default, None if isinstance(item, str) else item.fit)
             entry, found = self.planner.renderer.render(text, tvars, where)
             issues += found
             if not found:
-                got, more = self.resolver.resolve(entry, is_glob, where)
-                images += got
+                fitted = settings is not None
+                got, more = self.resolver.resolve(entry, is_glob, where, fitted=fitted)
+                images += [Reference(image, settings, where) for image in got]
                 issues += more
         return images
 

@@ -15,6 +15,7 @@ from wisdomgate.run.shard import Shard
 from wisdomgate.run.store import (
     IMAGE_NAMES,
     MANIFEST_NAME,
+    REFERENCE_NAMES,
     FileRef,
     RunStore,
     RunStores,
@@ -29,6 +30,7 @@ __all__ = [
     "IMAGE_NAMES",
     "MANIFEST_NAME",
     "NOT_RECORDED_CAUSE",
+    "REFERENCE_NAMES",
     "DryRunRequest",
     "DryRunResult",
     "ExpectationResult",

@@ -34,6 +34,7 @@ from wisdomgate.run.resume import PaidAnswer
 from wisdomgate.run.store import (
     MANIFEST_NAME,
     FileRef,
+    FittedRef,
     image_file_name,
     response_file_name,
     text_file_name,
@@ -102,7 +103,19 @@ class RunState:
 
     def _reference(self, image: ImageInput) -> FileRef:
         name = self.references.get(image.path) or image.path.resolve().as_posix()
-        return FileRef(name, image.sha256, image.size_bytes)
+        how = image.fitted
+        if how is None:
+            return FileRef(name, image.sha256, image.size_bytes)
+        source = self._reference(how.source)  # the original, as the recipe names it
+        fit = {
+            "long_side": how.long_side,
+            "auto": how.auto,
+            "width": how.width,
+            "height": how.height,
+            "mimeType": image.mime_type,
+            "quality": how.quality,
+        }
+        return FittedRef(name, image.sha256, image.size_bytes, source, fit)
 
     def decode(self, record: TurnRecord, response: GenerateContentResponse) -> Answer | None:
         """The answer read out of the response; None (the outcome set) when its data is not

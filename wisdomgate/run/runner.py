@@ -49,6 +49,7 @@ from wisdomgate.run.offload import DiskThreads, FolderJobs, in_thread
 from wisdomgate.run.outcomes import OutcomeKind, classify_error, folder_busy, internal_error
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.run.records import GitInfo, RunRecord, Timing, TurnRecord, git_info, git_infos
+from wisdomgate.run.references import reference_names
 from wisdomgate.run.resume import PaidAnswer, load_lost_answers, load_paid_answers
 from wisdomgate.run.run_state import Files, RunState, input_error
 from wisdomgate.run.store import FileRef, RunStore, RunStores
@@ -425,8 +426,7 @@ def _prepare_folder(folder: RunStore, plan: PlannedRun, resume: bool) -> _Prepar
         paid = load_paid_answers(folder, [turn.number for turn in plan.turns])
         lost = load_lost_answers(folder)
     folder.remove_previous_outputs()  # reused answers are written again by their turn
-    images = {image.path for turn in plan.turns for image in turn.images}
-    return paid, lost, {path: folder.reference(path) for path in images}
+    return paid, lost, reference_names(folder, plan)  # fitted references copied in
 
 
 def _write_files(folder: RunStore, files: Files, durable: bool = False) -> list[FileRef]:

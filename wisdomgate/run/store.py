@@ -20,12 +20,15 @@ from wisdomgate.recipe import PlannedRun
 
 __all__ = [
     "MANIFEST_NAME",
+    "REFERENCE_NAMES",
     "FileRef",
+    "FittedRef",
     "RunStore",
     "RunStores",
     "image_extension",
     "image_file_name",
     "is_image_name",
+    "reference_file_name",
     "request_file_name",
     "response_file_name",
     "text_file_name",
@@ -44,6 +47,7 @@ _EXTENSIONS = {
     "image/tiff": "tiff",
 }
 IMAGE_NAMES = re.compile(r"turn-[0-9]+-(?:thought-)?[0-9]+\.[A-Za-z0-9_+-]+")  # image_extension
+REFERENCE_NAMES = re.compile(r"reference-[0-9a-f]{16}\.[A-Za-z0-9_+-]+")  # reference_file_name
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,18 @@ class FileRef:
     def to_json(self) -> dict[str, Any]:
         """The manifest form: {"file", "sha256", "bytes"}."""
         return {"file": self.file, "sha256": self.sha256, "bytes": self.bytes}
+
+
+@dataclass(frozen=True)
+class FittedRef(FileRef):
+    """A fitted reference image's file (the bytes sent) and the file it was made from."""
+
+    source: FileRef
+    fit: dict[str, Any]  # long_side, auto, width, height, mimeType, quality
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest form: FileRef's, plus "fitted_from" (the original) and "fit"."""
+        return {**super().to_json(), "fitted_from": self.source.to_json(), "fit": self.fit}
 
 
 def image_extension(mime_type: str) -> str:
@@ -78,6 +94,11 @@ def image_file_name(turn: int, index: int, mime_type: str, *, thought: bool = Fa
 def is_image_name(name: str) -> bool:
     """True for a name wisdomgate gives an image it writes (`turn-<N>-[thought-]<K>.<ext>`)."""
     return IMAGE_NAMES.fullmatch(name) is not None
+
+
+def reference_file_name(sha256: str, mime_type: str) -> str:
+    """Where a fitted reference image is kept in the run it was sent in: by its content."""
+    return f"reference-{sha256[:16]}.{image_extension(mime_type)}"
 
 
 def response_file_name(turn: int) -> str:
