@@ -7,6 +7,18 @@ exported here.
 
 from wisdomgate.run.dryrun import DryRunRequest, DryRunResult, dry_run
 from wisdomgate.run.outcomes import NOT_RECORDED_CAUSE, OutcomeKind, TurnOutcome
+from wisdomgate.run.progress import (
+    BatchStarted,
+    ProgressEvent,
+    ProgressObserver,
+    RetryScheduled,
+    RunFinished,
+    RunKey,
+    RunStarted,
+    TurnAnswered,
+    TurnSent,
+    observed_retries,
+)
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
 from wisdomgate.run.records import RunRecord, TurnRecord
 from wisdomgate.run.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
@@ -28,22 +40,32 @@ __all__ = [
     "IMAGE_NAMES",
     "MANIFEST_NAME",
     "NOT_RECORDED_CAUSE",
+    "BatchStarted",
     "DryRunRequest",
     "DryRunResult",
     "FileRef",
     "KeepAliveTransport",
     "OutcomeKind",
+    "ProgressEvent",
+    "ProgressObserver",
+    "RetryScheduled",
+    "RunFinished",
+    "RunKey",
     "RunRecord",
     "RunResult",
+    "RunStarted",
     "RunStore",
     "RunStores",
     "Runner",
     "RunnerOptions",
     "Shard",
+    "TurnAnswered",
     "TurnOutcome",
     "TurnRecord",
+    "TurnSent",
     "dry_run",
     "image_extension",
     "iter_objects",
     "map_objects",
+    "observed_retries",
 ]
