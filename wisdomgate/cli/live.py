@@ -62,9 +62,10 @@ class LiveProgress(ProgressView):
             get_renderable=self.render,
             auto_refresh=auto_refresh,
             transient=True,
-            # the reporter holds the real stdout: its lines go through the console instead
+            # the reporter holds the real stdout: its lines go through the console instead;
+            # a warning on stderr is printed above the display rather than through it
             redirect_stdout=False,
-            redirect_stderr=False,
+            redirect_stderr=True,
         )
 
     def render(self) -> RenderableType:
