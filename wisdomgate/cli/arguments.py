@@ -176,6 +176,12 @@ def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     run.add_argument(
         "--junit", type=Path, metavar="FILE", help="write a JUnit XML report of the runs"
     )
+    run.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress: print only the runs that failed and the summary",
+    )
     cassette = run.add_mutually_exclusive_group()
     cassette.add_argument(
         "--record",

@@ -27,6 +27,7 @@ from wisdomgate.cli.arguments import build_parser
 from wisdomgate.cli.console import Reporter, terminal_text
 from wisdomgate.cli.models import catalog_lines
 from wisdomgate.cli.preflight import check_base_url, check_out_dir, check_report_file, read_key
+from wisdomgate.cli.progress import progress_view, view_kind
 from wisdomgate.cli.replay import REPLAY_KEY, RecordTransport, ReplayTransport, network
 from wisdomgate.cli.report import check_report_options, command_report, report_after_run
 from wisdomgate.errors import OutputError, RecipeErrors, ToolkitError, UsageError
@@ -35,10 +36,12 @@ from wisdomgate.run import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DryRunResult,
     KeepAliveTransport,
+    ProgressObserver,
     Runner,
     RunnerOptions,
     RunResult,
     dry_run,
+    observed_retries,
 )
 from wisdomgate_api import (
     API_KEY_ENV,
@@ -67,6 +70,7 @@ def open_client(
     transport: httpx.AsyncBaseTransport | None = None,
     connections: int = DEFAULT_CONNECTIONS,
     event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
+    observer: ProgressObserver | None = None,
 ) -> AsyncClient:
     """The API client `run` uses (a function so that tests can wrap it).
 
@@ -74,9 +78,11 @@ def open_client(
     KeepAliveTransport (httpcore's pool is the limit of a wide batch: see
     wisdomgate.run.transport), with a connection for each run in flight; httpx's own when a
     proxy is configured, which KeepAliveTransport does not speak. event_hooks: httpx's (tests
-    record the bodies sent with them).
+    record the bodies sent with them). observer: told of every retry (progress).
     """
     url = base_url or DEFAULT_BASE_URL
+    if observer is not None:
+        retry = observed_retries(retry, observer)
     if transport is None and not _proxied(url):
         transport = KeepAliveTransport(max_connections=connections)
     return AsyncClient(
@@ -220,13 +226,22 @@ async def _run_all(
     timeout = _timeout(args.timeout)
     transport = _transport(cassette, base_url)
     connections = max(DEFAULT_CONNECTIONS, args.concurrency)
-    async with open_client(
-        key, base_url, timeout, _retry_policy(args), connections=connections, **transport
-    ) as client:
-        runner = Runner(
-            client, options, stores=OutputFolders(args.out), on_result=reporter.run_finished
-        )
-        results = await runner.run_all(plans)
+    kind = view_kind(quiet=args.quiet, stdout=sys.stdout, stderr=sys.stderr)
+    with progress_view(kind, reporter) as view:
+        async with open_client(
+            key,
+            base_url,
+            timeout,
+            _retry_policy(args),
+            connections=connections,
+            observer=view,
+            **transport,
+        ) as client:
+            stores = OutputFolders(args.out)
+            runner = Runner(
+                client, options, stores=stores, on_result=view.run_finished, observer=view
+            )
+            results = await runner.run_all(plans)
     reporter.summary(results, args.out)
     for line in cassette.summary() if cassette is not None else []:
         reporter.line(line)

@@ -43,17 +43,24 @@ class Reporter:
 
     def line(self, text: str) -> None:
         """Print one line."""
-        print(terminal_text(self.redact(text)), file=self.stream, flush=True)
+        print(self.safe(text), file=self.stream, flush=True)
+
+    def safe(self, text: str) -> str:
+        """text as it may be shown: the key masked, on one printable line."""
+        return terminal_text(self.redact(text))
 
     def run_finished(self, result: RunResult) -> None:
-        """`PASS recipe [run id] 2 images -> folder` or `FAIL recipe [run id] reason`."""
+        """Print the run's line (run_line)."""
+        print(self.run_line(result), file=self.stream, flush=True)
+
+    def run_line(self, result: RunResult) -> str:
+        """`PASS recipe [run id] 2 images -> folder` or `FAIL recipe [run id] reason`, safe."""
         plan = result.plan
         head = f"{'PASS' if result.passed else 'FAIL'} {plan.recipe_name} [{plan.run_id}]"
         images = _plural(len(result.images), "image")
         if result.passed:
-            self.line(f"{head} {images} -> {_shown(result.folder)}")
-        else:
-            self.line(f"{head} {result.record.reason} ({images} -> {_shown(result.folder)})")
+            return self.safe(f"{head} {images} -> {_shown(result.folder)}")
+        return self.safe(f"{head} {result.record.reason} ({images} -> {_shown(result.folder)})")
 
     def summary(self, results: Sequence[RunResult], out_dir: Path) -> None:
         """The totals and where the images are."""

@@ -8,6 +8,18 @@ exported here.
 from wisdomgate.run.dryrun import DryRunRequest, DryRunResult, dry_run
 from wisdomgate.run.expectations import ExpectationResult
 from wisdomgate.run.outcomes import NOT_RECORDED_CAUSE, OutcomeKind, TurnOutcome
+from wisdomgate.run.progress import (
+    BatchStarted,
+    ProgressEvent,
+    ProgressObserver,
+    RetryScheduled,
+    RunFinished,
+    RunKey,
+    RunStarted,
+    TurnAnswered,
+    TurnSent,
+    observed_retries,
+)
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
 from wisdomgate.run.records import ImageRecord, RunRecord, Timing, TurnRecord
 from wisdomgate.run.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
@@ -31,6 +43,7 @@ __all__ = [
     "MANIFEST_NAME",
     "NOT_RECORDED_CAUSE",
     "REFERENCE_NAMES",
+    "BatchStarted",
     "DryRunRequest",
     "DryRunResult",
     "ExpectationResult",
@@ -38,18 +51,27 @@ __all__ = [
     "ImageRecord",
     "KeepAliveTransport",
     "OutcomeKind",
+    "ProgressEvent",
+    "ProgressObserver",
+    "RetryScheduled",
+    "RunFinished",
+    "RunKey",
     "RunRecord",
     "RunResult",
+    "RunStarted",
     "RunStore",
     "RunStores",
     "Runner",
     "RunnerOptions",
     "Shard",
     "Timing",
+    "TurnAnswered",
     "TurnOutcome",
     "TurnRecord",
+    "TurnSent",
     "dry_run",
     "image_extension",
     "iter_objects",
     "map_objects",
+    "observed_retries",
 ]

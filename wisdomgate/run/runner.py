@@ -47,6 +47,18 @@ from wisdomgate.errors import FolderBusyError, OutputError, ToolkitError, UsageE
 from wisdomgate.recipe import PlannedRun, PlannedTurn
 from wisdomgate.run.offload import DiskThreads, FolderJobs, in_thread
 from wisdomgate.run.outcomes import OutcomeKind, classify_error, folder_busy, internal_error
+from wisdomgate.run.progress import (
+    BatchStarted,
+    ProgressEvent,
+    ProgressObserver,
+    RunKey,
+    RunStarted,
+    TurnSent,
+    notify,
+    run_finished,
+    sending,
+    turn_answered,
+)
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.run.records import GitInfo, RunRecord, Timing, TurnRecord, git_info, git_infos
 from wisdomgate.run.references import reference_names
@@ -156,12 +168,14 @@ class Runner:
         *,
         stores: RunStores,
         on_result: Callable[[RunResult], None] | None = None,
+        observer: ProgressObserver | None = None,
     ) -> None:
         self.client = client
         self.options = options
         self.stores = stores
         self.limiter = RateLimiter(options.requests_per_minute)
         self.on_result = on_result
+        self.observer = observer  # progress events (wisdomgate.run.progress)
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
         # runs past their last request, still writing: bounded, so a slow disk holds runs back
         self._finishing = asyncio.Semaphore(max(1, options.concurrency))
@@ -172,6 +186,7 @@ class Runner:
         """Run every plan (up to `concurrency` at a time); results in the plans' order."""
         check_folders(plans, self.stores)
         threads = self._threads = DiskThreads(self.options.concurrency)
+        self._notify(BatchStarted(len(plans), max(1, self.options.concurrency)))
         try:
             await in_thread(threads.quick, partial(self.stores.check, plans))  # a planted link
             paths = [plan.recipe_path for plan in plans]
@@ -189,9 +204,13 @@ class Runner:
 
     async def _run_and_report(self, plan: PlannedRun) -> RunResult:
         result = await self.run(plan)
+        self._notify(run_finished(plan, result.record, len(result.images)))
         if self.on_result is not None:
             self.on_result(result)
         return result
+
+    def _notify(self, event: ProgressEvent) -> None:
+        self.observer = notify(self.observer, event)
 
     async def run(self, plan: PlannedRun) -> RunResult:
         """Run one plan's turns in order, stopping at the first that fails.
@@ -203,6 +222,7 @@ class Runner:
         slot = _Slot(self._slots)
         await slot.acquire()
         try:
+            self._notify(RunStarted(RunKey.of(plan), len(plan.turns)))
             started = time.monotonic()
             state = await self._start(plan)
             early = _early_request(state, self.options.resume)
@@ -317,19 +337,24 @@ class Runner:
                 record.reused = True  # answered by an earlier, interrupted run: not paid twice
                 response = GenerateContentResponse.model_validate(paid.response)
                 await self._answered(state, jobs, turn, record, response, user)
+                self._notify(turn_answered(state.plan, record, reused=True))
                 return
             # sent again on purpose: the earlier answer to this request was lost (maybe billed)
             record.resent_lost_answer = state.lost.get(turn.number) == record.request_sha256
             await self._save(state, jobs)  # the request's hash is on disk before it is paid for
         waited = await self.limiter.acquire(state.plan.model)
         started = time.monotonic()
+        key = RunKey.of(state.plan)
+        self._notify(TurnSent(key, turn.number))
         try:
-            response = await self.client.generate_content(state.plan.model, request)
+            with sending(key, turn.number):  # the client's retries are reported as this turn's
+                response = await self.client.generate_content(state.plan.model, request)
         except WisdomGateError as exc:
             record.outcome = classify_error(exc)
         else:
             record.timing = Timing(_ms(time.monotonic() - started), _ms(waited))
             await self._answered(state, jobs, turn, record, response, user)
+            self._notify(turn_answered(state.plan, record, reused=False))
             return
         record.timing = Timing(_ms(time.monotonic() - started), _ms(waited))
 
