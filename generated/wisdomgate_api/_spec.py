@@ -5,6 +5,6 @@ __all__ = ["API_VERSION", "DEFAULT_BASE_URL", "SPEC_SHA256"]
 
 # The one generated file that records the spec's hash: a spec update changes only this file and
 # the files whose content it changes.
-SPEC_SHA256 = "632aa2fc22bd5895056c9bad4c2445337768ee98739d52c8c43288a79c205e22"
+SPEC_SHA256 = "9619c98c6aa00ba20b0787caa4dc3b241867542cc7d3b390792768a06024725f"
 API_VERSION = "v1beta"
 DEFAULT_BASE_URL = "https://wisdom-gate.juheapi.com"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from wisdomgate_api._core.base import ApiModel, Base64Data, OpenStrEnum
 from wisdomgate_api._core.media import Base64, BlobModel, PartModel
@@ -1828,9 +1828,6 @@ class StatusDetail(ApiModel):
     One google.protobuf.Any in `error.details`: `@type` names the message type, the other fields are that message's.
     """
 
-    model_config = ConfigDict(
-        extra="allow",
-    )
     field_type: Annotated[str, Field(alias="@type")]
     """
     Type URL, e.g. `type.googleapis.com/google.rpc.RetryInfo`.
