@@ -1,4 +1,4 @@
-"""schemathesis against a real simulator server (uvicorn on 127.0.0.1), for every operation of
+"""schemathesis against `wisdomgate serve` (started by the test, on 127.0.0.1), for every operation of
 openapi.json: no 5xx, documented statuses, content types, headers and bodies, and invalid
 requests refused, for positive and negative data from its examples, coverage and fuzzing
 phases.
@@ -31,8 +31,9 @@ import pytest
 import schemathesis
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from tests.serve_process import serve_process
 from tests.spec_errors import SPEC_PATH, matches_schema, request_schema
-from wisdomgate.simulator import SIMULATOR_KEY, SimulatorConfig, run_simulator
+from wisdomgate.simulator import SIMULATOR_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +46,7 @@ CONFIG = schemathesis.Config.from_dict(
     {
         "headers": {"x-goog-api-key": SIMULATOR_KEY},
         # A small budget: the coverage phase adds its own cases (schema edges, negative values).
-        "generation": {"max-examples": 10, "deterministic": True, "database": "none"},
+        "generation": {"max-examples": 30, "deterministic": True, "database": "none"},
         "suppress-health-check": ["all"],
         "checks": {
             "ignored_auth": {"enabled": False},
@@ -76,8 +77,9 @@ schema = schemathesis.openapi.from_path(SPEC_PATH, config=CONFIG)
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    with run_simulator(SimulatorConfig()) as url:
-        yield url
+    """The command users run, in its own process: what they get is what is checked."""
+    with serve_process() as served:
+        yield served.url(served.banner())
 
 
 @schema.parametrize()

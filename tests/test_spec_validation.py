@@ -122,6 +122,16 @@ def test_every_multi_word_request_field_declares_its_proto_name() -> None:
             exempt = field.startswith("_") or field == "responseJsonSchema"  # proto json_name quirk
             if snake != field and not exempt:
                 assert props.get(snake, {}).get("x-aliasOf") == field, f"{name}.{snake}"
+                assert {"required": [field, snake]} in _not_both(schema), f"{name}.{snake}"
+
+
+def _not_both(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pairs of a closed object's "never both spellings" constraint."""
+    for constraint in schema.get("allOf", []):
+        pairs = constraint.get("not", {}).get("anyOf", [])
+        if pairs and all(len(pair.get("required", [])) == 2 for pair in pairs):
+            return list(pairs)
+    return []
 
 
 # ---------------------------------------------------------------- oneofs
