@@ -5,6 +5,6 @@ __all__ = ["API_VERSION", "DEFAULT_BASE_URL", "SPEC_SHA256"]
 
 # The one generated file that records the spec's hash: a spec update changes only this file and
 # the files whose content it changes.
-SPEC_SHA256 = "9619c98c6aa00ba20b0787caa4dc3b241867542cc7d3b390792768a06024725f"
+SPEC_SHA256 = "bf6638ef49e81fe82947a02170313cc49248a2eea6107b99a0770ad3031ad962"
 API_VERSION = "v1beta"
 DEFAULT_BASE_URL = "https://wisdom-gate.juheapi.com"
