@@ -1,7 +1,8 @@
 """Request rules on parts, safety settings and inline images, with the real API's wording.
 
-`check_part_oneofs` runs on the raw JSON (the real API refuses such a part while parsing, and
-its message names the member as the client spelled it); the others run on the parsed request.
+`check_part_oneofs` (a part's `data` oneof, a voice config's `voice_config`) runs on the raw JSON
+(the real API refuses such a message while parsing, and its message names the member as the
+client spelled it); the others run on the parsed request. openapi.json states the same oneofs.
 """
 
 from __future__ import annotations
