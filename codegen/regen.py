@@ -26,6 +26,7 @@ from typing import Any
 
 import jinja2
 
+from codegen.model_view import model_view
 from codegen.operations import operations_of, snake
 from codegen.surface import describe_changes, surface_of
 
@@ -64,21 +65,25 @@ def byte_field_overrides(spec: dict[str, Any]) -> dict[str, str]:
 
 
 def generate_models(out: Path, spec: dict[str, Any]) -> None:
-    """Run datamodel-codegen (settings from pyproject.toml) into out/models.py."""
-    command = [
-        sys.executable,
-        "-m",
-        "datamodel_code_generator",
-        "--input",
-        str(SPEC),  # the rest of its settings are pyproject.toml's
-        "--output",
-        str(out / "models.py"),
-        "--custom-file-header",
-        HEADER,
-        "--type-overrides",
-        json.dumps(byte_field_overrides(spec)),
-    ]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    """Run datamodel-codegen (settings from pyproject.toml) on the spec's model view into out/models.py."""
+    view = model_view(spec)  # codegen/model_view.py: what only a validator needs left out
+    with tempfile.TemporaryDirectory(prefix="wisdomgate-view-") as tmp:
+        view_path = Path(tmp) / SPEC.name
+        view_path.write_text(json.dumps(view, indent=2, ensure_ascii=False), encoding="utf-8")
+        command = [
+            sys.executable,
+            "-m",
+            "datamodel_code_generator",
+            "--input",
+            str(view_path),  # the rest of its settings are pyproject.toml's
+            "--output",
+            str(out / "models.py"),
+            "--custom-file-header",
+            HEADER,
+            "--type-overrides",
+            json.dumps(byte_field_overrides(view)),
+        ]
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"datamodel-codegen failed:\n{result.stderr}")
 

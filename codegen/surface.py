@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from codegen.model_view import model_view, open_enum_target
 from codegen.operations import Operation, operations_of
 
 Surface = dict[str, dict[str, str]]
@@ -81,21 +82,54 @@ def _security(spec: dict[str, Any]) -> dict[str, str]:
 
 
 def _schemas(spec: dict[str, Any]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Schemas, fields and enum values; fields as the models see them (codegen/model_view.py),
+    with what the view leaves out said in words: closed objects, oneofs, open enum fields."""
     schemas: dict[str, str] = {}
     fields: dict[str, str] = {}
     enum_values: dict[str, str] = {}
-    for name, schema in spec["components"]["schemas"].items():
+    written = spec["components"]["schemas"]
+    for name, schema in model_view(spec)["components"]["schemas"].items():
         if "enum" in schema:
             schemas[name] = "enum"
             for value in schema["enum"]:
                 enum_values[f"{name}.{value}"] = "value"
             continue
-        schemas[name] = "object"
+        schemas[name] = _object_signature(written[name])
         required = set(schema.get("required", []))
         for field, prop in schema.get("properties", {}).items():
             flag = " (required)" if field in required else ""
-            fields[f"{name}.{field}"] = _type_of(prop) + flag
+            fields[f"{name}.{field}"] = (
+                _type_of(prop) + _open(written[name]["properties"][field]) + flag
+            )
     return schemas, fields, enum_values
+
+
+def _object_signature(schema: dict[str, Any]) -> str:
+    """`object`, `closed object`, with its oneof (`exactly one of a|b`, `at most one of a|b`)."""
+    closed = schema.get("additionalProperties") is False
+    found = "closed object" if closed else "object"
+    branches = schema.get("oneOf", [])
+    members = [_member(branch) for branch in branches]
+    if members and all(members):
+        found += f"; exactly one of {'|'.join(m for m in members if m)}"
+    elif members and all(members[:-1]) and "not" in branches[-1]:
+        found += f"; at most one of {'|'.join(m for m in members[:-1] if m)}"
+    aliases = sorted(p for p, prop in schema.get("properties", {}).items() if "x-aliasOf" in prop)
+    return found + (f"; proto names {', '.join(aliases)}" if aliases else "")
+
+
+def _member(branch: dict[str, Any]) -> str | None:
+    if list(branch) == ["required"]:
+        return str(branch["required"][0])
+    if list(branch) == ["anyOf"]:
+        return str(branch["anyOf"][0].get("required", ["?"])[0])
+    return None
+
+
+def _open(prop: dict[str, Any]) -> str:
+    """' (open)' for an open enum field or list of them: any string accepted."""
+    target = prop.get("items", prop) if prop.get("type") == "array" else prop
+    return " (open)" if open_enum_target(target) is not None else ""
 
 
 def surface_of(spec: dict[str, Any]) -> Surface:

@@ -3,6 +3,8 @@
 Written here rather than taken from hypothesis-jsonschema because the Gemini `Schema` type is
 recursive (hypothesis-jsonschema inlines $refs and cannot) and because the round-trip property
 needs what a real server sends next year: fields and enum values the spec does not know yet.
+They draw from the spec's model view (codegen/model_view.py), the schemas the models are
+generated from: camelCase names, no closure, open enums.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from codegen.model_view import model_view
+
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
+SCHEMAS: dict[str, Any] = model_view(SPEC)["components"]["schemas"]
 
 MAX_DEPTH = 3
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

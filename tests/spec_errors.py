@@ -21,10 +21,17 @@ SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text("utf-8"))
 
 
 def strict(node: Any) -> Any:
-    """A copy of a schema tree where objects with declared properties allow no others."""
+    """A copy of a schema tree where objects with declared properties allow no others.
+
+    Response objects are open in openapi.json (a newer server adds fields); made strict, they
+    check that the simulator sends only what the spec declares. StatusDetail, whose only
+    declared property is `@type`, stays open: its other fields are the named message's.
+    """
     if isinstance(node, dict):
         out = {key: strict(value) for key, value in node.items()}
-        if "properties" in out and "additionalProperties" not in out:
+        declared = out.get("properties")
+        is_open = out.get("additionalProperties", True) is True
+        if isinstance(declared, dict) and set(declared) != {"@type"} and is_open:
             out["additionalProperties"] = False
         return out
     if isinstance(node, list):

@@ -295,6 +295,7 @@ def test_every_byte_field_becomes_base64_data() -> None:
         "Blob.data": "wisdomgate_api._core.media.Base64",
         "FunctionResponseBlob.data": "wisdomgate_api._core.media.Base64",
         "Part.thought_signature": "wisdomgate_api._core.base.Base64Data",
+        "ReplicatedVoiceConfig.voice_sample_audio": "wisdomgate_api._core.base.Base64Data",
         "SearchEntryPoint.sdk_blob": "wisdomgate_api._core.base.Base64Data",
     }
 

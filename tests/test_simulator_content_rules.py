@@ -181,3 +181,30 @@ def test_image_type_pillow_cannot_read_is_not_refused(sim_client: httpx.Client) 
 def test_non_image_blob_is_not_decoded(sim_client: httpx.Client) -> None:
     body = _body({"text": "read"}, {"inlineData": _blob("AA==", "text/plain")})
     assert _post(sim_client, body).status_code == 200
+
+
+def test_part_without_a_data_member_is_refused(sim_client: httpx.Client) -> None:
+    response = _post(sim_client, _body({"thought": True}))
+    assert response.status_code == 400
+    assert _error(response)["message"] == (
+        "* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data'"
+        " must have one initialized field\n"
+    )
+
+
+def test_part_with_only_null_members_is_refused(sim_client: httpx.Client) -> None:
+    assert _post(sim_client, _body({"text": None})).status_code == 400
+
+
+def test_tool_call_is_a_data_member(sim_client: httpx.Client) -> None:
+    body = _body({"text": "a", "toolCall": {"id": "1", "toolType": "GOOGLE_SEARCH_WEB"}})
+    assert _error(_post(sim_client, body))["message"].endswith("Cannot set 'toolCall'")
+
+
+def test_voice_config_with_two_voices_is_refused(sim_client: httpx.Client) -> None:
+    voice = {"prebuiltVoiceConfig": {"voiceName": "Kore"}, "replicated_voice_config": {}}
+    body = _body({"text": "a"}, generationConfig={"speechConfig": {"voiceConfig": voice}})
+    assert _error(_post(sim_client, body))["message"] == (
+        "Invalid value at 'generation_config.speech_config.voice_config' (oneof), oneof field"
+        " 'voice_config' is already set. Cannot set 'replicated_voice_config'"
+    )

@@ -1,4 +1,4 @@
-"""schemathesis against a real simulator server (uvicorn on 127.0.0.1), for every operation of
+"""schemathesis against `wisdomgate serve` (started by the test, on 127.0.0.1), for every operation of
 openapi.json: no 5xx, documented statuses, content types, headers and bodies, and invalid
 requests refused, for positive and negative data from its examples, coverage and fuzzing
 phases.
@@ -9,14 +9,13 @@ The checks left out, each narrowly and for a reason that is not a simulator bug:
   (no key at all is 403, as it wants). test_simulator_validation.py pins both answers.
 * unsupported_method: it wants 405 and `Allow` for a method a path does not have; the API
   answers 404 NOT_FOUND "Method not found." (test_simulator_odd_input.py pins it).
-* positive_data_acceptance: schema-valid is not enough for this API, and openapi.json cannot
-  say more: a part sets one member of its `data` oneof, `contents` is not empty, an image size
-  exists for the model, a page token was issued by the server. The simulator refuses those as
-  the API does (400); test_simulator_validation.py and test_simulator_content_rules.py pin them.
-* response_schema_conformance, for `text/event-stream` answers only (spec fidelity issue 10):
-  schemathesis reads that schema (`type: string`) as the schema of each event and fails every
-  SSE stream (ST108). JSON-array streams are checked; test_simulator_schema.py validates each
-  SSE chunk instead.
+* positive_data_acceptance: schema-valid is not enough for this API, and openapi.json does not
+  say more: `contents` and `parts` are not empty (a `minItems` would make the models refuse
+  them before the simulator can answer in the API's words), an image size exists for the
+  model, a page token was issued by the server, a thought signature is one the server made.
+  The simulator refuses those as the API does (400); test_simulator_validation.py and
+  test_simulator_content_rules.py pin them. (The Part and VoiceConfig oneofs, closed request
+  objects and "not both" rules are in the spec now, so those cases are generated right.)
 * negative_data_rejection, for a case whose body becomes valid once its nulls are dropped:
   ProtoJSON reads `null` as "not set" and the API accepts it anywhere, which openapi.json does
   not say (a spec problem, not the simulator's).
@@ -30,13 +29,11 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import (
-    negative_data_rejection,
-    response_schema_conformance,
-)
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from tests.serve_process import serve_process
 from tests.spec_errors import SPEC_PATH, matches_schema, request_schema
-from wisdomgate.simulator import SIMULATOR_KEY, SimulatorConfig, run_simulator
+from wisdomgate.simulator import SIMULATOR_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +46,7 @@ CONFIG = schemathesis.Config.from_dict(
     {
         "headers": {"x-goog-api-key": SIMULATOR_KEY},
         # A small budget: the coverage phase adds its own cases (schema edges, negative values).
-        "generation": {"max-examples": 10, "deterministic": True, "database": "none"},
+        "generation": {"max-examples": 30, "deterministic": True, "database": "none"},
         "suppress-health-check": ["all"],
         "checks": {
             "ignored_auth": {"enabled": False},
@@ -80,8 +77,9 @@ schema = schemathesis.openapi.from_path(SPEC_PATH, config=CONFIG)
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    with run_simulator(SimulatorConfig()) as url:
-        yield url
+    """The command users run, in its own process: what they get is what is checked."""
+    with serve_process() as served:
+        yield served.url(served.banner())
 
 
 @schema.parametrize()
@@ -106,11 +104,6 @@ def test_stream_answers_conform(server_url: str, alt: str | None) -> None:
 
 def _excluded_checks(case: schemathesis.Case, response: schemathesis.Response) -> list[Any]:
     excluded: list[Any] = []
-    content_types = response.headers.get("content-type", [])
-    if any(value.startswith("text/event-stream") for value in content_types):
-        # spec fidelity issue 10: the event-stream schema (`type: string`) is taken as the
-        # schema of each event, so every SSE answer fails (ST108). The JSON-array form is checked.
-        excluded.append(response_schema_conformance)
     if _only_nulls_are_invalid(case):
         excluded.append(negative_data_rejection)
     return excluded

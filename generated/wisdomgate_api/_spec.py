@@ -5,6 +5,6 @@ __all__ = ["API_VERSION", "DEFAULT_BASE_URL", "SPEC_SHA256"]
 
 # The one generated file that records the spec's hash: a spec update changes only this file and
 # the files whose content it changes.
-SPEC_SHA256 = "37a97fb49bab004ca3ea7c7124345c917c51a0ec1a53e3150593c777e328beaa"
+SPEC_SHA256 = "bf6638ef49e81fe82947a02170313cc49248a2eea6107b99a0770ad3031ad962"
 API_VERSION = "v1beta"
 DEFAULT_BASE_URL = "https://wisdom-gate.juheapi.com"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from wisdomgate_api._core.base import ApiModel, Base64Data, OpenStrEnum
 from wisdomgate_api._core.media import Base64, BlobModel, PartModel
@@ -19,6 +19,65 @@ class AttributionSourceId(ApiModel):
     semantic_retriever_chunk: Annotated[
         SemanticRetrieverChunk | None, Field(alias="semanticRetrieverChunk")
     ] = None
+
+
+class AudioResponseFormat(ApiModel):
+    """
+    The format of audio output.
+    """
+
+    mime_type: Annotated[str | None, Field(alias="mimeType")] = None
+    """
+    The MIME type of the audio.
+    """
+    sample_rate: Annotated[int | None, Field(alias="sampleRate")] = None
+    """
+    The sample rate, in Hz.
+    """
+    bit_rate: Annotated[int | None, Field(alias="bitRate")] = None
+    """
+    The bit rate, in bits per second.
+    """
+    delivery: str | None = None
+    """
+    How the audio is delivered.
+    """
+
+
+class AudioTranscriptionConfig(ApiModel):
+    """
+    Configuration for audio transcription (speech recognition).
+    """
+
+    language_codes: Annotated[list[str] | None, Field(alias="languageCodes")] = None
+    """
+    Optional. BCP-47 language codes hinting at the languages in the audio; omitted or empty: automatic detection.
+    """
+    custom_vocabulary: Annotated[list[str] | None, Field(alias="customVocabulary")] = None
+    """
+    Phrases that bias recognition toward these terms.
+    """
+    word_timestamp: Annotated[bool | None, Field(alias="wordTimestamp")] = None
+    """
+    Word-level timestamps.
+    """
+    diarization: bool | None = None
+    """
+    Speaker diarization.
+    """
+    mode: AudioTranscriptionMode | None = None
+    source_text: Annotated[str | None, Field(alias="sourceText")] = None
+    """
+    Optional. In `SMART` mode, the text the audio's voice instructions edit or rewrite.
+    """
+
+
+class AudioTranscriptionMode(OpenStrEnum):
+    """Transcription mode (default `VERBATIM`)."""
+
+    MODE_UNSPECIFIED = "MODE_UNSPECIFIED"
+    VERBATIM = "VERBATIM"
+    SMART = "SMART"
 
 
 class BadRequest(ApiModel):
@@ -175,6 +234,18 @@ class ComputerUse(ApiModel):
     """
     Optional. By default, predefined functions are included in the final model call. Some of them can be explicitly excluded from being automatically included. This can serve two purposes: 1. Using a more restricted / different action space. 2. Improving the definitions / instructions of predefined functions.
     """
+    enable_prompt_injection_detection: Annotated[
+        bool | None, Field(alias="enablePromptInjectionDetection")
+    ] = None
+    """
+    Optional. Whether to check computer use requests for prompt injection.
+    """
+    disabled_safety_policies: Annotated[
+        list[SafetyPolicy] | None, Field(alias="disabledSafetyPolicies")
+    ] = None
+    """
+    Optional. Safety policies to disable for the computer use tool.
+    """
 
 
 class Content(ApiModel):
@@ -257,6 +328,8 @@ class DynamicRetrievalMode(OpenStrEnum):
 class Environment(OpenStrEnum):
     ENVIRONMENT_UNSPECIFIED = "ENVIRONMENT_UNSPECIFIED"
     ENVIRONMENT_BROWSER = "ENVIRONMENT_BROWSER"
+    ENVIRONMENT_MOBILE = "ENVIRONMENT_MOBILE"
+    ENVIRONMENT_DESKTOP = "ENVIRONMENT_DESKTOP"
 
 
 class ErrorInfo(ApiModel):
@@ -343,30 +416,20 @@ class FileData(ApiModel):
 
 class FileSearch(ApiModel):
     """
-    The FileSearch tool that retrieves knowledge from Semantic Retrieval corpora. Files are imported to Semantic Retrieval corpora using the ImportFile API.
+    The FileSearch tool: retrieves knowledge from File Search stores (python-genai `types.FileSearch`, the Gemini API's REST shape; the v1beta protos still have the older `retrievalResources[{ragStoreName}]`).
     """
 
-    retrieval_resources: Annotated[list[RetrievalResource], Field(alias="retrievalResources")]
+    file_search_store_names: Annotated[list[str], Field(alias="fileSearchStoreNames")]
     """
-    Required. Semantic retrieval resources to retrieve from. Currently only supports one corpus. In the future we may open up multiple corpora support.
+    Required. The names of the File Search stores to retrieve from, e.g. `fileSearchStores/my-file-search-store-123`.
     """
-    retrieval_config: Annotated[
-        FileSearchRetrievalConfig | None, Field(alias="retrievalConfig")
-    ] = None
-
-
-class FileSearchRetrievalConfig(ApiModel):
-    """
-    Semantic retrieval configuration.
-    """
-
     top_k: Annotated[int | None, Field(alias="topK")] = None
     """
     Optional. The number of semantic retrieval chunks to retrieve.
     """
     metadata_filter: Annotated[str | None, Field(alias="metadataFilter")] = None
     """
-    Optional. Metadata filter to apply to the semantic retrieval documents and chunks.
+    Optional. Metadata filter to apply to the semantic retrieval documents and chunks (AIP-160 syntax).
     """
 
 
@@ -600,11 +663,11 @@ class GenerationConfig(ApiModel):
     response_schema: Annotated[Schema | None, Field(alias="responseSchema")] = None
     field_response_json_schema: Annotated[Any | None, Field(alias="_responseJsonSchema")] = None
     """
-    Optional. Output schema of the generated response. This is an alternative to `response_schema` that accepts [JSON Schema](https://json-schema.org/).  If set, `response_schema` must be omitted, but `response_mime_type` is required.  While the full JSON Schema may be sent, not all features are supported. Specifically, only the following properties are supported:  - `$id` - `$defs` - `$ref` - `$anchor` - `type` - `format` - `title` - `description` - `enum` (for strings and numbers) - `items` - `prefixItems` - `minItems` - `maxItems` - `minimum` - `maximum` - `anyOf` - `oneOf` (interpreted the same as `anyOf`) - `properties` - `additionalProperties` - `required`  The non-standard `propertyOrdering` property may also be set.  Cyclic references are unrolled to a limited degree and, as such, may only be used within non-required properties. (Nullable properties are not sufficient.) If `$ref` is set on a sub-schema, no other properties, except for than those starting as a `$`, may be set.
+    Optional. An internal detail. Use `responseJsonSchema` rather than this field.
     """
     response_json_schema: Annotated[Any | None, Field(alias="responseJsonSchema")] = None
     """
-    Optional. An internal detail. Use `responseJsonSchema` rather than this field.
+    Optional. Output schema of the generated response. This is an alternative to `response_schema` that accepts [JSON Schema](https://json-schema.org/).  If set, `response_schema` must be omitted, but `response_mime_type` is required.  While the full JSON Schema may be sent, not all features are supported. Specifically, only the following properties are supported:  - `$id` - `$defs` - `$ref` - `$anchor` - `type` - `format` - `title` - `description` - `enum` (for strings and numbers) - `items` - `prefixItems` - `minItems` - `maxItems` - `minimum` - `maximum` - `anyOf` - `oneOf` (interpreted the same as `anyOf`) - `properties` - `additionalProperties` - `required`  The non-standard `propertyOrdering` property may also be set.  Cyclic references are unrolled to a limited degree and, as such, may only be used within non-required properties. (Nullable properties are not sufficient.) If `$ref` is set on a sub-schema, no other properties, except for than those starting as a `$`, may be set.
     """
     presence_penalty: Annotated[float | None, Field(alias="presencePenalty")] = None
     """
@@ -638,6 +701,14 @@ class GenerationConfig(ApiModel):
     thinking_config: Annotated[ThinkingConfig | None, Field(alias="thinkingConfig")] = None
     image_config: Annotated[ImageConfig | None, Field(alias="imageConfig")] = None
     media_resolution: Annotated[MediaResolution | None, Field(alias="mediaResolution")] = None
+    response_format: Annotated[list[ResponseFormat] | None, Field(alias="responseFormat")] = None
+    """
+    Optional. Output formatting and delivery of each modality of the answer.
+    """
+    translation_config: Annotated[TranslationConfig | None, Field(alias="translationConfig")] = None
+    audio_transcription_config: Annotated[
+        AudioTranscriptionConfig | None, Field(alias="audioTranscriptionConfig")
+    ] = None
 
 
 class GoogleMaps(ApiModel):
@@ -687,6 +758,30 @@ class GroundingChunk(ApiModel):
     web: Web | None = None
     retrieved_context: Annotated[RetrievedContext | None, Field(alias="retrievedContext")] = None
     maps: Maps | None = None
+    image: GroundingChunkImage | None = None
+
+
+class GroundingChunkImage(ApiModel):
+    """
+    A grounding chunk from an image search result.
+    """
+
+    source_uri: Annotated[str | None, Field(alias="sourceUri")] = None
+    """
+    The URI of the image search result page.
+    """
+    image_uri: Annotated[str | None, Field(alias="imageUri")] = None
+    """
+    The URI of the image.
+    """
+    title: str | None = None
+    """
+    The title of the image search result page.
+    """
+    domain: str | None = None
+    """
+    The domain of the image search result page.
+    """
 
 
 class GroundingMetadata(ApiModel):
@@ -753,6 +848,10 @@ class GroundingSupport(ApiModel):
     """
     Confidence score of the support references. Ranges from 0 to 1. 1 is the most confident. This list must have the same size as the grounding_chunk_indices.
     """
+    rendered_parts: Annotated[list[int] | None, Field(alias="renderedParts")] = None
+    """
+    Indices into the `rendered_parts` of the grounding metadata: the rendered parts this support is associated with.
+    """
 
 
 class HarmBlockThreshold(OpenStrEnum):
@@ -777,6 +876,7 @@ class HarmCategory(OpenStrEnum):
     HARM_CATEGORY_SEXUALLY_EXPLICIT = "HARM_CATEGORY_SEXUALLY_EXPLICIT"
     HARM_CATEGORY_DANGEROUS_CONTENT = "HARM_CATEGORY_DANGEROUS_CONTENT"
     HARM_CATEGORY_CIVIC_INTEGRITY = "HARM_CATEGORY_CIVIC_INTEGRITY"
+    HARM_CATEGORY_JAILBREAK = "HARM_CATEGORY_JAILBREAK"
 
 
 class HarmProbability(OpenStrEnum):
@@ -813,12 +913,8 @@ class ImageConfig(ApiModel):
             alias="aspectRatio",
             examples=[
                 "1:1",
-                "1:4",
-                "4:1",
-                "1:8",
-                "8:1",
-                "2:3",
                 "3:2",
+                "2:3",
                 "3:4",
                 "4:3",
                 "4:5",
@@ -826,17 +922,44 @@ class ImageConfig(ApiModel):
                 "9:16",
                 "16:9",
                 "21:9",
+                "1:4",
+                "4:1",
+                "1:8",
+                "8:1",
             ],
         ),
     ] = None
     """
-    Optional. The aspect ratio of the image to generate. Supported aspect ratios: 1:1, 2:3, 3:2, 3:4, 4:3, 9:16, 16:9, 21:9.  If not specified, the model will choose a default aspect ratio based on any reference images provided.
+    Optional. The aspect ratio of the image to generate. The Wisdom Gate page lists 10: 1:1, 3:2, 2:3, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9 (the protos and python-genai's docstring list the first 8 without 4:5 and 5:4); gemini-3.1-flash-image adds 1:4, 4:1, 1:8, 8:1. Which ratios a model accepts is in the model catalog. If not specified, the model will choose a default aspect ratio based on any reference images provided.
     """
     image_size: Annotated[
         str | None, Field(alias="imageSize", examples=["512", "1K", "2K", "4K"])
     ] = None
     """
     Optional. Specifies the size of generated images. Supported values are `512`, `1K`, `2K`, `4K` (python-genai docstring lists only 1K/2K/4K). If not specified, the model will use default value `1K`.
+    """
+
+
+class ImageResponseFormat(ApiModel):
+    """
+    The format of image output.
+    """
+
+    mime_type: Annotated[str | None, Field(alias="mimeType")] = None
+    """
+    The MIME type of the images, e.g. `image/png`.
+    """
+    aspect_ratio: Annotated[str | None, Field(alias="aspectRatio")] = None
+    """
+    The aspect ratio of the images, e.g. `16:9`.
+    """
+    image_size: Annotated[str | None, Field(alias="imageSize")] = None
+    """
+    The size of the images, e.g. `1K`.
+    """
+    delivery: str | None = None
+    """
+    How the images are delivered.
     """
 
 
@@ -990,6 +1113,21 @@ class Maps(ApiModel):
     """
     place_answer_sources: Annotated[
         PlaceAnswerSources | None, Field(alias="placeAnswerSources")
+    ] = None
+    route: Route | None = None
+
+
+class McpServer(ApiModel):
+    """
+    An MCP server the model can call.
+    """
+
+    name: str | None = None
+    """
+    The name of the MCP server.
+    """
+    streamable_http_transport: Annotated[
+        StreamableHttpTransport | None, Field(alias="streamableHttpTransport")
     ] = None
 
 
@@ -1176,6 +1314,7 @@ class Part(PartModel):
     )
     tool_call: Annotated[ToolCall | None, Field(alias="toolCall")] = None
     tool_response: Annotated[ToolResponse | None, Field(alias="toolResponse")] = None
+    audio_transcription: Annotated[Transcription | None, Field(alias="audioTranscription")] = None
 
 
 class PartMediaResolutionLevel(OpenStrEnum):
@@ -1235,11 +1374,38 @@ class QuotaFailure(ApiModel):
     """
 
 
+class ReplicatedVoiceConfig(ApiModel):
+    """
+    A replicated voice: a clone of a user's voice used for speech synthesis.
+    """
+
+    mime_type: Annotated[str | None, Field(alias="mimeType")] = None
+    """
+    The MIME type of the voice sample; only `audio/wav` (16-bit signed little-endian, 24 kHz).
+    """
+    voice_sample_audio: Annotated[Base64Data | None, Field(alias="voiceSampleAudio")] = None
+    """
+    The sample of the custom voice.
+    """
+
+
+class ResponseFormat(ApiModel):
+    """
+    The format of one modality of the answer; set one member.
+    """
+
+    text: TextResponseFormat | None = None
+    image: ImageResponseFormat | None = None
+    audio: AudioResponseFormat | None = None
+    video: VideoResponseFormat | None = None
+
+
 class ResponseModality(OpenStrEnum):
     MODALITY_UNSPECIFIED = "MODALITY_UNSPECIFIED"
     TEXT = "TEXT"
     IMAGE = "IMAGE"
     AUDIO = "AUDIO"
+    VIDEO = "VIDEO"
 
 
 class RetrievalConfig(ApiModel):
@@ -1267,17 +1433,6 @@ class RetrievalMetadata(ApiModel):
     """
 
 
-class RetrievalResource(ApiModel):
-    """
-    The semantic retrieval resource to retrieve from.
-    """
-
-    rag_store_name: Annotated[str, Field(alias="ragStoreName")]
-    """
-    Required. The name of the semantic retrieval resource to retrieve from. Example: `ragStores/my-rag-store-123`
-    """
-
-
 class RetrievedContext(ApiModel):
     """
     Chunk from context retrieved by the file search tool.
@@ -1294,6 +1449,44 @@ class RetrievedContext(ApiModel):
     text: str | None = None
     """
     Optional. Text of the chunk.
+    """
+    file_search_store: Annotated[str | None, Field(alias="fileSearchStore")] = None
+    """
+    Optional. Name of the `FileSearchStore` containing the document, e.g. `fileSearchStores/123`.
+    """
+    page_number: Annotated[int | None, Field(alias="pageNumber")] = None
+    """
+    Optional. Page number of the retrieved context, if applicable.
+    """
+    media_id: Annotated[str | None, Field(alias="mediaId")] = None
+    """
+    Optional. The media blob resource name for multimodal file search results: `fileSearchStores/{file_search_store_id}/media/{blob_id}`.
+    """
+    custom_metadata: Annotated[
+        list[RetrievedCustomMetadata] | None, Field(alias="customMetadata")
+    ] = None
+    """
+    Optional. User-provided metadata about the retrieved context.
+    """
+
+
+class RetrievedCustomMetadata(ApiModel):
+    """
+    One user-provided metadata entry of a retrieved document.
+    """
+
+    key: str | None = None
+    """
+    The key of the metadata.
+    """
+    string_value: Annotated[str | None, Field(alias="stringValue")] = None
+    """
+    Optional. The string value of the metadata.
+    """
+    string_list_value: Annotated[StringList | None, Field(alias="stringListValue")] = None
+    numeric_value: Annotated[float | None, Field(alias="numericValue")] = None
+    """
+    Optional. The numeric value of the metadata.
     """
 
 
@@ -1331,6 +1524,25 @@ class ReviewSnippet(ApiModel):
     """
 
 
+class Route(ApiModel):
+    """
+    A route from Google Maps grounding.
+    """
+
+    distance_meters: Annotated[int | None, Field(alias="distanceMeters")] = None
+    """
+    The total distance of the route, in meters.
+    """
+    duration: str | None = None
+    """
+    The total duration of the route, e.g. `"754s"`.
+    """
+    encoded_polyline: Annotated[str | None, Field(alias="encodedPolyline")] = None
+    """
+    An encoded polyline of the route (https://developers.google.com/maps/documentation/utilities/polylinealgorithm).
+    """
+
+
 class RpcCode(OpenStrEnum):
     """google.rpc.Code name, as sent in `error.status`."""
 
@@ -1351,6 +1563,19 @@ class RpcCode(OpenStrEnum):
     INTERNAL = "INTERNAL"
     UNAVAILABLE = "UNAVAILABLE"
     DATA_LOSS = "DATA_LOSS"
+
+
+class SafetyPolicy(OpenStrEnum):
+    """A safety policy of the computer use tool."""
+
+    SAFETY_POLICY_UNSPECIFIED = "SAFETY_POLICY_UNSPECIFIED"
+    FINANCIAL_TRANSACTIONS = "FINANCIAL_TRANSACTIONS"
+    SENSITIVE_DATA_MODIFICATION = "SENSITIVE_DATA_MODIFICATION"
+    COMMUNICATION_TOOL = "COMMUNICATION_TOOL"
+    ACCOUNT_CREATION = "ACCOUNT_CREATION"
+    DATA_MODIFICATION = "DATA_MODIFICATION"
+    USER_CONSENT_MANAGEMENT = "USER_CONSENT_MANAGEMENT"
+    LEGAL_TERMS_AND_AGREEMENTS = "LEGAL_TERMS_AND_AGREEMENTS"
 
 
 class SafetyRating(ApiModel):
@@ -1603,12 +1828,62 @@ class StatusDetail(ApiModel):
     One google.protobuf.Any in `error.details`: `@type` names the message type, the other fields are that message's.
     """
 
-    model_config = ConfigDict(
-        extra="allow",
-    )
     field_type: Annotated[str, Field(alias="@type")]
     """
     Type URL, e.g. `type.googleapis.com/google.rpc.RetryInfo`.
+    """
+
+
+class StreamableHttpTransport(ApiModel):
+    """
+    A streamable HTTP transport to an MCP server.
+    """
+
+    url: str | None = None
+    """
+    The full URL of the MCP server endpoint, e.g. `https://api.example.com/mcp`.
+    """
+    headers: dict[str, str] | None = None
+    """
+    Optional. HTTP headers (authentication...) sent to the server.
+    """
+    timeout: str | None = None
+    """
+    HTTP timeout for regular operations.
+    """
+    sse_read_timeout: Annotated[str | None, Field(alias="sseReadTimeout")] = None
+    """
+    Timeout for SSE read operations.
+    """
+    terminate_on_close: Annotated[bool | None, Field(alias="terminateOnClose")] = None
+    """
+    Whether to close the client session when the transport closes.
+    """
+
+
+class StringList(ApiModel):
+    """
+    A list of string values.
+    """
+
+    values: list[str] | None = None
+    """
+    The string values.
+    """
+
+
+class TextResponseFormat(ApiModel):
+    """
+    The format of text output.
+    """
+
+    mime_type: Annotated[str | None, Field(alias="mimeType")] = None
+    """
+    The MIME type of the text, e.g. `application/json`.
+    """
+    json_schema: Annotated[Any | None, Field(alias="jsonSchema")] = None
+    """
+    A JSON Schema the text output conforms to.
     """
 
 
@@ -1656,6 +1931,10 @@ class Tool(ApiModel):
     url_context: Annotated[UrlContext | None, Field(alias="urlContext")] = None
     file_search: Annotated[FileSearch | None, Field(alias="fileSearch")] = None
     google_maps: Annotated[GoogleMaps | None, Field(alias="googleMaps")] = None
+    mcp_servers: Annotated[list[McpServer] | None, Field(alias="mcpServers")] = None
+    """
+    Optional. MCP servers the model may call (Gemini API only).
+    """
 
 
 class ToolCall(ApiModel):
@@ -1714,6 +1993,56 @@ class TopCandidates(ApiModel):
     candidates: list[LogprobsResultCandidate] | None = None
     """
     Sorted by log probability in descending order.
+    """
+
+
+class Transcription(ApiModel):
+    """
+    A transcription of audio.
+    """
+
+    text: str | None = None
+    """
+    Transcription text.
+    """
+    finished: bool | None = None
+    """
+    Whether this is the end of the transcription.
+    """
+    language_code: Annotated[str | None, Field(alias="languageCode")] = None
+    """
+    The BCP-47 language code of the transcription.
+    """
+    speaker_label: Annotated[str | None, Field(alias="speakerLabel")] = None
+    """
+    The speaker of this audio segment (e.g. `spk_1`).
+    """
+    words: list[WordInfo] | None = None
+    """
+    Word-level transcriptions and timings.
+    """
+    start_offset: Annotated[str | None, Field(alias="startOffset")] = None
+    """
+    Start of the transcription relative to the start of the audio.
+    """
+    end_offset: Annotated[str | None, Field(alias="endOffset")] = None
+    """
+    End of the transcription relative to the start of the audio.
+    """
+
+
+class TranslationConfig(ApiModel):
+    """
+    Config for translation of spoken input.
+    """
+
+    target_language_code: Annotated[str | None, Field(alias="targetLanguageCode")] = None
+    """
+    The target language (BCP-47, e.g. `en`, `es`, `fr`).
+    """
+    echo_target_language: Annotated[bool | None, Field(alias="echoTargetLanguage")] = None
+    """
+    If true, the model also speaks when the target language is spoken (it parrots the input).
     """
 
 
@@ -1836,6 +2165,29 @@ class VideoMetadata(ApiModel):
     """
 
 
+class VideoResponseFormat(ApiModel):
+    """
+    The format of video output.
+    """
+
+    aspect_ratio: Annotated[str | None, Field(alias="aspectRatio")] = None
+    """
+    The aspect ratio of the video.
+    """
+    resolution: str | None = None
+    """
+    The resolution of the video.
+    """
+    duration: str | None = None
+    """
+    The duration of the video, e.g. `"8s"`.
+    """
+    delivery: str | None = None
+    """
+    How the video is delivered.
+    """
+
+
 class Violation(ApiModel):
     """
     A message type used to describe a single quota violation.  For example, a daily quota or a custom quota that was exceeded.
@@ -1883,6 +2235,9 @@ class VoiceConfig(ApiModel):
     prebuilt_voice_config: Annotated[
         PrebuiltVoiceConfig | None, Field(alias="prebuiltVoiceConfig")
     ] = None
+    replicated_voice_config: Annotated[
+        ReplicatedVoiceConfig | None, Field(alias="replicatedVoiceConfig")
+    ] = None
 
 
 class Web(ApiModel):
@@ -1903,6 +2258,25 @@ class Web(ApiModel):
 class WebSearch(ApiModel):
     """
     Web search (no options).
+    """
+
+
+class WordInfo(ApiModel):
+    """
+    One transcribed word and its timing.
+    """
+
+    word: str | None = None
+    """
+    The word.
+    """
+    start_offset: Annotated[str | None, Field(alias="startOffset")] = None
+    """
+    Start of the word relative to the start of the audio.
+    """
+    end_offset: Annotated[str | None, Field(alias="endOffset")] = None
+    """
+    End of the word relative to the start of the audio.
     """
 
 

@@ -185,7 +185,7 @@ class Simulator:
     ) -> Response:
         parsed_json = parse_body(body, request.headers.get("content-type"))
         counted = parse_model(CountTokensRequest, parsed_json, "CountTokensRequest")
-        check_part_oneofs(parsed_json)
+        check_part_oneofs(parsed_json, "CountTokensRequest")
         if info is None:
             raise errors.model_not_found(name, "countTokens")
         return JSONResponse(count_tokens(counted, info))
