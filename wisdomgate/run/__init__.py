@@ -5,8 +5,11 @@ implements: this stage never imports the artifacts stage. What the other stages 
 exported here.
 """
 
+from wisdomgate.run.cost import Budget, Cost, total_usd
 from wisdomgate.run.dryrun import DryRunRequest, DryRunResult, dry_run
+from wisdomgate.run.estimate import Estimate, Range, estimate_run, estimate_runs
 from wisdomgate.run.outcomes import NOT_RECORDED_CAUSE, OutcomeKind, TurnOutcome
+from wisdomgate.run.prices import PriceError, PriceTable, load_prices
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
 from wisdomgate.run.records import RunRecord, TurnRecord
 from wisdomgate.run.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
@@ -28,11 +31,17 @@ __all__ = [
     "IMAGE_NAMES",
     "MANIFEST_NAME",
     "NOT_RECORDED_CAUSE",
+    "Budget",
+    "Cost",
     "DryRunRequest",
     "DryRunResult",
+    "Estimate",
     "FileRef",
     "KeepAliveTransport",
     "OutcomeKind",
+    "PriceError",
+    "PriceTable",
+    "Range",
     "RunRecord",
     "RunResult",
     "RunStore",
@@ -43,7 +52,11 @@ __all__ = [
     "TurnOutcome",
     "TurnRecord",
     "dry_run",
+    "estimate_run",
+    "estimate_runs",
     "image_extension",
     "iter_objects",
+    "load_prices",
     "map_objects",
+    "total_usd",
 ]

@@ -29,6 +29,10 @@ wisdomgate.artifacts.folders.OutputFolders). Each run holds its folder, locked, 
 reads the folder until its manifest is final; a run whose folder another process holds is refused
 (`folder_busy`) without touching it. An OutputError (a symbolic link planted below --out) is
 raised like a local OSError.
+
+Each answer is priced from its usageMetadata (wisdomgate.run.cost) as soon as it is recorded.
+With a Budget (--max-cost), a run starts only while the money spent is below the limit: runs
+in flight finish, the others are `budget` (not run, nothing sent, folder untouched).
 """
 
 from __future__ import annotations
@@ -45,8 +49,16 @@ from typing import BinaryIO, Protocol
 
 from wisdomgate.errors import FolderBusyError, OutputError, ToolkitError, UsageError
 from wisdomgate.recipe import PlannedRun, PlannedTurn
+from wisdomgate.run.cost import Budget, CostBasis, cost_of_usage
 from wisdomgate.run.offload import DiskThreads, FolderJobs, in_thread
-from wisdomgate.run.outcomes import OutcomeKind, classify_error, folder_busy, internal_error
+from wisdomgate.run.outcomes import (
+    OutcomeKind,
+    budget_reached,
+    classify_error,
+    folder_busy,
+    internal_error,
+)
+from wisdomgate.run.prices import PriceTable, builtin_prices
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.run.records import GitInfo, RunRecord, Timing, TurnRecord, git_info, git_infos
 from wisdomgate.run.resume import PaidAnswer, load_lost_answers, load_paid_answers
@@ -90,6 +102,9 @@ class RunnerOptions:
     requests_per_minute: float | None = DEFAULT_REQUESTS_PER_MINUTE  # None: no limit
     redactor: Redactor = field(default_factory=Redactor)
     resume: bool = False  # reuse answers already in the run folders for unchanged requests
+    prices: PriceTable = field(default_factory=builtin_prices)  # what each answer cost
+    budget: Budget | None = None  # --max-cost: no run starts once it is reached
+    replayed: bool = False  # answers come from a cassette (--replay): nothing is paid now
 
 
 @dataclass(frozen=True)
@@ -202,6 +217,9 @@ class Runner:
         slot = _Slot(self._slots)
         await slot.acquire()
         try:
+            budget = self.options.budget
+            if budget is not None and budget.reached:  # runs in flight finish; this one waits
+                return _not_started(plan, self.stores, budget)
             started = time.monotonic()
             state = await self._start(plan)
             early = _early_request(state, self.options.resume)
@@ -316,6 +334,7 @@ class Runner:
                 record.reused = True  # answered by an earlier, interrupted run: not paid twice
                 response = GenerateContentResponse.model_validate(paid.response)
                 await self._answered(state, jobs, turn, record, response, user)
+                self._price(state, record, "reused")
                 return
             # sent again on purpose: the earlier answer to this request was lost (maybe billed)
             record.resent_lost_answer = state.lost.get(turn.number) == record.request_sha256
@@ -329,8 +348,19 @@ class Runner:
         else:
             record.timing = Timing(_ms(time.monotonic() - started), _ms(waited))
             await self._answered(state, jobs, turn, record, response, user)
+            self._price(state, record, "replayed" if self.options.replayed else "usage")
             return
         record.timing = Timing(_ms(time.monotonic() - started), _ms(waited))
+
+    def _price(self, state: RunState, record: TurnRecord, basis: CostBasis) -> None:
+        """Price the answer's usageMetadata (an unpriced model: no cost) and spend it."""
+        prices = self.options.prices.get(state.plan.model)
+        usage = (record.response or {}).get("usageMetadata")
+        if prices is None or record.response is None:
+            return
+        record.cost = cost_of_usage(usage, prices, self.options.prices, basis)
+        if record.cost is not None and record.cost.charged and self.options.budget is not None:
+            self.options.budget.spend(record.cost.usd)
 
     async def _prepare(self, state: RunState, turn: PlannedTurn, record: TurnRecord) -> _Request:
         if turn.images or turn.number > 1:  # reads reference images or spooled answers: disk
@@ -461,6 +491,18 @@ def _refused(plan: PlannedRun, stores: RunStores, busy: FolderBusyError) -> RunR
     relative = path.relative_to(stores.out_dir).as_posix()
     turns = [TurnRecord(t.number, outcome=folder_busy(str(busy))) for t in plan.turns]
     record = RunRecord(plan, relative, turns, _now(), status="failed", reason=str(busy))
+    record.finished_at, record.duration_ms = record.started_at, 0
+    return RunResult(plan, record, path)
+
+
+def _not_started(plan: PlannedRun, stores: RunStores, budget: Budget) -> RunResult:
+    """The result of a run not started because --max-cost was reached: nothing was sent, and
+    its folder is untouched (what an earlier run left there is what `--resume` reuses)."""
+    path = stores.path_of(plan)
+    relative = path.relative_to(stores.out_dir).as_posix()
+    outcome = budget_reached(budget.max_usd, budget.spent)
+    turns = [TurnRecord(t.number, outcome=outcome) for t in plan.turns]
+    record = RunRecord(plan, relative, turns, _now(), status="failed", reason=outcome.reason)
     record.finished_at, record.duration_ms = record.started_at, 0
     return RunResult(plan, record, path)
 
