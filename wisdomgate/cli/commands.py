@@ -256,7 +256,7 @@ def _command_run(args: argparse.Namespace) -> int:
         plans = chosen
     OutputFolders(args.out).check(plans)
     prices = load_prices(args.prices)  # a bad --prices file: exit 2 before anything is sent
-    if args.max_cost is not None:
+    if args.max_cost is not None and args.replay is None:  # a replay pays nothing
         check_budget(plans, prices, args.max_cost)
     if args.dry_run:
         written = dry_run(plans, OutputFolders(args.out))

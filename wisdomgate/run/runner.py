@@ -63,7 +63,7 @@ from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.run.records import GitInfo, RunRecord, Timing, TurnRecord, git_info, git_infos
 from wisdomgate.run.resume import PaidAnswer, load_lost_answers, load_paid_answers
 from wisdomgate.run.run_state import Files, RunState, input_error
-from wisdomgate.run.store import FileRef, RunStore, RunStores
+from wisdomgate.run.store import MANIFEST_NAME, FileRef, RunStore, RunStores
 from wisdomgate_api import Redactor, WisdomGateError
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
@@ -219,7 +219,7 @@ class Runner:
         try:
             budget = self.options.budget
             if budget is not None and budget.reached:  # runs in flight finish; this one waits
-                return _not_started(plan, self.stores, budget)
+                return await self._not_started(plan, budget)
             started = time.monotonic()
             state = await self._start(plan)
             early = _early_request(state, self.options.resume)
@@ -234,6 +234,18 @@ class Runner:
                 raise
         finally:
             slot.release()
+
+    async def _not_started(self, plan: PlannedRun, budget: Budget) -> RunResult:
+        """A run not started because --max-cost was reached: nothing is sent, and its manifest
+        is written only into a folder that has none (_write_if_new)."""
+        state = await self._start(plan)
+        outcome = budget_reached(budget.max_usd, budget.spent)
+        for turn in state.record.turns:
+            turn.outcome = outcome
+        state.conclude(_now(), 0)
+        files = state.files_to_save()[0]
+        await in_thread(self._pool("finish"), partial(_write_if_new, self.stores, plan, files))
+        return RunResult(plan, state.record, self.stores.path_of(plan))
 
     async def _start(self, plan: PlannedRun) -> RunState:
         relative = self.stores.path_of(plan).relative_to(self.stores.out_dir).as_posix()
@@ -495,16 +507,20 @@ def _refused(plan: PlannedRun, stores: RunStores, busy: FolderBusyError) -> RunR
     return RunResult(plan, record, path)
 
 
-def _not_started(plan: PlannedRun, stores: RunStores, budget: Budget) -> RunResult:
-    """The result of a run not started because --max-cost was reached: nothing was sent, and
-    its folder is untouched (what an earlier run left there is what `--resume` reuses)."""
-    path = stores.path_of(plan)
-    relative = path.relative_to(stores.out_dir).as_posix()
-    outcome = budget_reached(budget.max_usd, budget.spent)
-    turns = [TurnRecord(t.number, outcome=outcome) for t in plan.turns]
-    record = RunRecord(plan, relative, turns, _now(), status="failed", reason=outcome.reason)
-    record.finished_at, record.duration_ms = record.started_at, 0
-    return RunResult(plan, record, path)
+def _write_if_new(stores: RunStores, plan: PlannedRun, files: Files) -> None:
+    """Write files into the run's folder unless it holds a manifest already (then it records
+    an earlier invocation, whose answers `--resume` reuses: nothing of it is replaced)."""
+    try:
+        folder = stores.open(plan)
+    except FolderBusyError:
+        return  # another process writes it: its manifest will say what happened there
+    try:
+        try:
+            folder.read(MANIFEST_NAME)
+        except FileNotFoundError:
+            _write_files(folder, files)
+    finally:
+        folder.close()
 
 
 def _is_local_io(error: Exception) -> bool:
