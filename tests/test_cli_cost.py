@@ -192,3 +192,12 @@ def test_a_replayed_answer_shows_its_cost_but_is_not_spent(
     assert {m["turns"][0]["cost"]["basis"] for m in found} == {"replayed"}
     assert all(m["cost"]["usd"] == 0 < m["cost"]["all_usd"] for m in found)
     assert "cost: $0.0000 spent in this run" in capsys.readouterr().out
+
+
+def test_a_run_the_budget_stopped_leaves_an_earlier_runs_folder_as_it_was(tmp_path: Path) -> None:
+    assert cli.main(budget_run(tmp_path)) == cli.EXIT_OK  # no budget: all four paid for
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert cli.main(budget_run(tmp_path, "--max-cost", "0.05")) == cli.EXIT_FAILED
+    untouched = [p for p, data in before.items() if p.exists() and p.read_bytes() == data]
+    assert len({p.parent for p in untouched if p.name == "manifest.json"}) == 2
+    assert statuses(tmp_path / "out") == [("passed", "ok")] * 4  # the two old ones kept theirs

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from wisdomgate.run.prices import ModelPrices, PriceTable
 
-__all__ = ["Budget", "Cost", "CostBasis", "cost_of_usage", "total_usd"]
+__all__ = ["Budget", "Cost", "CostBasis", "answer_cost", "cost_of_usage", "total_usd"]
 
 CostBasis = Literal["usage", "reused", "replayed"]
 
@@ -74,6 +74,17 @@ def cost_of_usage(
     }
     usd = sum(prices.tokens(kind, count) for kind, count in tokens.items())
     return Cost(usd, basis, tokens, f"{table.source} ({table.checked})")
+
+
+def answer_cost(
+    response: Mapping[str, Any] | None, model: str, table: PriceTable, basis: CostBasis
+) -> Cost | None:
+    """The cost of a recorded answer (its manifest `response`); None when there is none, it has
+    no usageMetadata, or the table has no price for the model."""
+    prices = table.get(model)
+    if response is None or prices is None:
+        return None
+    return cost_of_usage(response.get("usageMetadata"), prices, table, basis)
 
 
 def total_usd(costs: Iterable[Cost | None], *, charged: bool) -> float:

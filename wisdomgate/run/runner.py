@@ -49,7 +49,7 @@ from typing import BinaryIO, Protocol
 
 from wisdomgate.errors import FolderBusyError, OutputError, ToolkitError, UsageError
 from wisdomgate.recipe import PlannedRun, PlannedTurn
-from wisdomgate.run.cost import Budget, CostBasis, cost_of_usage
+from wisdomgate.run.cost import Budget, CostBasis, answer_cost
 from wisdomgate.run.offload import DiskThreads, FolderJobs, in_thread
 from wisdomgate.run.outcomes import (
     OutcomeKind,
@@ -63,7 +63,7 @@ from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from wisdomgate.run.records import GitInfo, RunRecord, Timing, TurnRecord, git_info, git_infos
 from wisdomgate.run.resume import PaidAnswer, load_lost_answers, load_paid_answers
 from wisdomgate.run.run_state import Files, RunState, input_error
-from wisdomgate.run.store import MANIFEST_NAME, FileRef, RunStore, RunStores
+from wisdomgate.run.store import FileRef, RunStore, RunStores, write_if_new
 from wisdomgate_api import Redactor, WisdomGateError
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
@@ -237,14 +237,14 @@ class Runner:
 
     async def _not_started(self, plan: PlannedRun, budget: Budget) -> RunResult:
         """A run not started because --max-cost was reached: nothing is sent, and its manifest
-        is written only into a folder that has none (_write_if_new)."""
+        is written only into a folder that has none (store.write_if_new)."""
         state = await self._start(plan)
         outcome = budget_reached(budget.max_usd, budget.spent)
         for turn in state.record.turns:
             turn.outcome = outcome
         state.conclude(_now(), 0)
         files = state.files_to_save()[0]
-        await in_thread(self._pool("finish"), partial(_write_if_new, self.stores, plan, files))
+        await in_thread(self._pool("finish"), partial(write_if_new, self.stores, plan, files))
         return RunResult(plan, state.record, self.stores.path_of(plan))
 
     async def _start(self, plan: PlannedRun) -> RunState:
@@ -366,11 +366,7 @@ class Runner:
 
     def _price(self, state: RunState, record: TurnRecord, basis: CostBasis) -> None:
         """Price the answer's usageMetadata (an unpriced model: no cost) and spend it."""
-        prices = self.options.prices.get(state.plan.model)
-        usage = (record.response or {}).get("usageMetadata")
-        if prices is None or record.response is None:
-            return
-        record.cost = cost_of_usage(usage, prices, self.options.prices, basis)
+        record.cost = answer_cost(record.response, state.plan.model, self.options.prices, basis)
         if record.cost is not None and record.cost.charged and self.options.budget is not None:
             self.options.budget.spend(record.cost.usd)
 
@@ -505,22 +501,6 @@ def _refused(plan: PlannedRun, stores: RunStores, busy: FolderBusyError) -> RunR
     record = RunRecord(plan, relative, turns, _now(), status="failed", reason=str(busy))
     record.finished_at, record.duration_ms = record.started_at, 0
     return RunResult(plan, record, path)
-
-
-def _write_if_new(stores: RunStores, plan: PlannedRun, files: Files) -> None:
-    """Write files into the run's folder unless it holds a manifest already (then it records
-    an earlier invocation, whose answers `--resume` reuses: nothing of it is replaced)."""
-    try:
-        folder = stores.open(plan)
-    except FolderBusyError:
-        return  # another process writes it: its manifest will say what happened there
-    try:
-        try:
-            folder.read(MANIFEST_NAME)
-        except FileNotFoundError:
-            _write_files(folder, files)
-    finally:
-        folder.close()
 
 
 def _is_local_io(error: Exception) -> bool:
