@@ -13,6 +13,9 @@ import pytest
 
 from tests.test_cli_run import RECIPES, manifests, write_recipe
 from wisdomgate import cli
+from wisdomgate.cli import commands
+from wisdomgate.recipe import load_plans
+from wisdomgate.run import estimate_run
 from wisdomgate.run.cost import cost_of_usage
 from wisdomgate.run.prices import builtin_prices
 from wisdomgate.simulator import SIMULATOR_KEY, RequestCounter, SimulatorConfig, run_simulator
@@ -23,20 +26,6 @@ matrix: {n: [1, 2, 3, 4]}
 turns:
   - prompt: "sticker number {{ n }}"
 """
-
-
-def cheap_prices(folder: Path) -> Path:
-    """The built-in table with per-image prices far below the token prices: the estimate is
-    low, what the answers cost is not, so a --max-cost that the estimate passes is reached."""
-    data = json.loads(builtin_prices_path().read_text("utf-8"))
-    data["models"]["gemini-2.5-flash-image"]["per_image"] = {"1K": 0.001, "2K": 0.001}
-    path = folder / "cheap.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
-
-
-def builtin_prices_path() -> Path:
-    return Path(__file__).resolve().parents[1] / "wisdomgate" / "data" / "prices.json"
 
 
 def run_counted(monkeypatch: pytest.MonkeyPatch, counter: RequestCounter, *args: str) -> int:
@@ -134,13 +123,17 @@ def cost_property(element: ET.Element) -> float:
     return float(found[0])
 
 
+@pytest.fixture
+def estimate_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The estimate before the run lets any --max-cost pass, as one the answers then exceed
+    would (a model thinking far more than the range): what is tested is the stop during the run."""
+    monkeypatch.setattr(commands, "check_budget", lambda *args: None)
+
+
 def budget_run(tmp_path: Path, *extra: str) -> list[str]:
     recipe = write_recipe(tmp_path, "stickers", MATRIX)
-    prices = cheap_prices(tmp_path)
-    return [
-        "run", str(recipe), "--simulate", "--out", str(tmp_path / "out"), "--concurrency", "1",
-        "--prices", str(prices), *extra,
-    ]  # fmt: skip
+    out = tmp_path / "out"
+    return ["run", str(recipe), "--simulate", "--out", str(out), "--concurrency", "1", *extra]
 
 
 def statuses(out: Path) -> list[tuple[str, str]]:
@@ -148,14 +141,16 @@ def statuses(out: Path) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def test_reaching_max_cost_stops_the_runs_not_started_as_budget(tmp_path: Path) -> None:
+def test_reaching_max_cost_stops_the_runs_not_started_as_budget(
+    tmp_path: Path, estimate_passes: None
+) -> None:
     # each answer costs about $0.039: the first two runs spend $0.077, over $0.05
     assert cli.main(budget_run(tmp_path, "--max-cost", "0.05")) == cli.EXIT_FAILED
     assert statuses(tmp_path / "out") == [("not_run", "budget")] * 2 + [("passed", "ok")] * 2
 
 
 def test_runs_the_budget_stopped_are_junit_skipped_and_counted_in_the_summary(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], estimate_passes: None
 ) -> None:
     junit = tmp_path / "junit.xml"
     cli.main(budget_run(tmp_path, "--max-cost", "0.05", "--junit", str(junit)))
@@ -166,7 +161,7 @@ def test_runs_the_budget_stopped_are_junit_skipped_and_counted_in_the_summary(
 
 
 def test_resume_continues_the_runs_the_budget_stopped_without_paying_twice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, estimate_passes: None
 ) -> None:
     cli.main(budget_run(tmp_path, "--max-cost", "0.05"))
     counter = RequestCounter()
@@ -194,10 +189,34 @@ def test_a_replayed_answer_shows_its_cost_but_is_not_spent(
     assert "cost: $0.0000 spent in this run" in capsys.readouterr().out
 
 
-def test_a_run_the_budget_stopped_leaves_an_earlier_runs_folder_as_it_was(tmp_path: Path) -> None:
+def test_a_run_the_budget_stopped_leaves_an_earlier_runs_folder_as_it_was(
+    tmp_path: Path, estimate_passes: None
+) -> None:
     assert cli.main(budget_run(tmp_path)) == cli.EXIT_OK  # no budget: all four paid for
     before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     assert cli.main(budget_run(tmp_path, "--max-cost", "0.05")) == cli.EXIT_FAILED
     untouched = [p for p, data in before.items() if p.exists() and p.read_bytes() == data]
     assert len({p.parent for p in untouched if p.name == "manifest.json"}) == 2
     assert statuses(tmp_path / "out") == [("passed", "ok")] * 4  # the two old ones kept theirs
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_what_a_simulated_run_costs_lies_within_its_plan_estimate(
+    recipe: Path, tmp_path: Path
+) -> None:
+    assert cli.main(["run", str(recipe), "--simulate", "--out", str(tmp_path)]) == cli.EXIT_OK
+    plans = {plan.run_id: plan for plan in load_plans([recipe])}
+    for manifest in manifests(tmp_path):
+        estimate = estimate_run(plans[manifest["run"]["id"]], builtin_prices())
+        assert estimate.usd.low <= manifest["cost"]["usd"] <= estimate.usd.high
+
+
+def test_run_with_a_bad_prices_file_exits_2_and_sends_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "prices.json"
+    bad.write_text("[]", encoding="utf-8")
+    counter = RequestCounter()
+    args = [str(RECIPES), "--out", str(tmp_path / "out"), "--prices", str(bad)]
+    assert run_counted(monkeypatch, counter, *args) == cli.EXIT_USAGE and counter.total == 0
+    assert f'{bad}: expected a JSON object with "models", got list' in capsys.readouterr().err

@@ -3,8 +3,9 @@
 Per request (turn) the estimate is a range, low to high, in USD:
 
 - images: each image the turn asks for (responseModalities with IMAGE, or an image model
-  without modalities) at the table's per-image price for its imageSize (the recipe's, else the
-  catalog's default size); `candidateCount` images when more candidates are asked for;
+  without modalities) for its imageSize (the recipe's, else the catalog's default size), from
+  the table's per-image price to the catalog's tokens for that size at the image token rate
+  (the published price is the billed one, rounded); `candidateCount` images when asked for;
 - input: the prompt and system text at about four characters a token (three to six: the
   range), every reference image at the catalog's input tokens per image, and the history a
   later turn resends: earlier prompts, earlier answers' text (their output range) and images;
@@ -111,7 +112,7 @@ def estimate_run(plan: PlannedRun, table: PriceTable) -> Estimate:
     for turn in plan.turns:
         images = _images(turn, model)
         size = _image_size(turn, model) if images else None
-        for_images = images * _image_price(prices, size, table) if size else 0.0
+        for_images = _image_price(prices, model, size, table).scaled(images) if size else ZERO
         text_out, thinking = _text_out(turn, model), _thinking(turn, model)
         prompt = history + _text_tokens(turn.prompt)
         if plan.tools:
@@ -122,7 +123,7 @@ def estimate_run(plan: PlannedRun, table: PriceTable) -> Estimate:
             + _priced(prices, "input_image", Range(image_in, image_in))
             + _priced(prices, "output_text", text_out)
             + _priced(prices, "thinking", thinking)
-            + Range(for_images, for_images)
+            + for_images
         )
         estimate.requests += 1
         if size is not None:
@@ -176,14 +177,17 @@ def _image_size(turn: PlannedTurn, model: ModelInfo) -> str:
     return model.resolve_image_size(image_config.image_size if image_config else None)
 
 
-def _image_price(prices: ModelPrices, size: str, table: PriceTable) -> float:
+def _image_price(prices: ModelPrices, model: ModelInfo, size: str, table: PriceTable) -> Range:
+    """Between the published per-image price and the catalog's tokens for the size at the
+    image token rate: what is billed (the published price is that, rounded)."""
     price = prices.per_image.get(size)
     if price is None:
         raise PriceError(
             f"{table.source}: models.{prices.model}.per_image has no price for imageSize"
             f" {size!r}; add it (priced sizes: {', '.join(prices.per_image) or 'none'})"
         )
-    return price
+    by_tokens = prices.tokens("output_image", model.image_tokens(size))
+    return Range(min(price, by_tokens), max(price, by_tokens))
 
 
 def _text_out(turn: PlannedTurn, model: ModelInfo) -> Range:
