@@ -1,4 +1,4 @@
-"""The commands behind `wisdomgate`: run, validate, schema, serve, and their exit codes.
+"""The commands behind `wisdomgate`: run, validate, plan, schema, serve, and their exit codes.
 
 `run_command` parses the arguments, runs one command and maps every error to an exit code and
 one line on stderr (wisdomgate.cli lists the codes). No exception reaches the user as a
