@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wisdomgate.run import Budget, total_usd
-from wisdomgate.run.cost import cost_of_usage
+from wisdomgate.run.cost import Cost, CostBasis, cost_of_usage
 from wisdomgate.run.prices import builtin_prices, parse_prices
 
 RECORDED = Path(__file__).resolve().parent / "data" / "recorded"
@@ -133,3 +133,15 @@ def test_a_budget_is_reached_once_the_spend_reaches_the_limit() -> None:
     assert not budget.reached
     budget.spend(0.05)
     assert budget.reached
+
+
+@given(
+    st.floats(min_value=0, max_value=1e6, allow_nan=False),
+    st.sampled_from(["usage", "reused", "replayed"]),
+    st.dictionaries(st.sampled_from(["input_text", "output_image", "thinking"]), counts),
+)
+def test_a_cost_reads_back_from_its_manifest_form(
+    usd: float, basis: CostBasis, tokens: dict[str, int]
+) -> None:
+    cost = Cost(round(usd, 6), basis, tokens, "prices.json (2026-12-02)")
+    assert Cost.from_json(cost.to_json()) == cost

@@ -24,6 +24,7 @@ from wisdomgate.run.prices import ModelPrices, PriceTable
 __all__ = ["Budget", "Cost", "CostBasis", "answer_cost", "cost_of_usage", "total_usd"]
 
 CostBasis = Literal["usage", "reused", "replayed"]
+_BASES: tuple[CostBasis, ...] = ("usage", "reused", "replayed")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,16 @@ class Cost:
     def charged(self) -> bool:
         """True when this invocation paid for it (neither reused nor replayed)."""
         return self.basis == "usage"
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Cost:
+        """A Cost from its manifest form (to_json); ValueError when it is not one."""
+        usd, basis, tokens = data.get("usd"), data.get("basis"), data.get("tokens", {})
+        if not isinstance(usd, int | float) or isinstance(usd, bool) or basis not in _BASES:
+            raise ValueError(f"not a manifest cost: {dict(data)!r}")
+        if not isinstance(tokens, dict):
+            raise ValueError(f"cost tokens must be an object, not {tokens!r}")
+        return cls(float(usd), basis, dict(tokens), str(data.get("prices", "")))
 
     def to_json(self) -> dict[str, Any]:
         """The manifest form."""
