@@ -1,5 +1,10 @@
 """`--junit FILE`: the results of `wisdomgate run` as a JUnit XML report for CI dashboards.
 
+What the runs cost (USD paid in this invocation) is a `cost_usd` <property> of each <testsuite>
+and <testcase> (<testsuites> holds no properties in the JUnit schemas: the batch's total is the
+summary's); a run the --max-cost budget kept from starting is
+<skipped type="budget">.
+
 One <testsuite> per recipe, one <testcase> per run (classname = recipe, name = run id). A run
 that failed on the model's answer (refused, unfinished, an expectation not met) is a <failure>;
 one that could not be judged at all (an API, connection or input error, an unparsable answer,
@@ -62,7 +67,7 @@ def junit_xml(results: Sequence[RunResult], redact: Redact) -> bytes:
 def _suite(name: str, runs: list[RunResult], redact: Redact) -> ET.Element:
     suite = ET.Element("testsuite", name=_clean(name, redact))
     costs = [turn.cost for result in runs for turn in result.record.turns]
-    _properties(suite, {"cost_usd": total_usd(costs, charged=True)})
+    suite.append(_properties({"cost_usd": total_usd(costs, charged=True)}))
     cases = [_case(result, redact) for result in runs]
     suite.extend(cases)
     _count(suite, cases)
@@ -97,13 +102,9 @@ def _case(result: RunResult, redact: Redact) -> ET.Element:
         time=f"{(record.duration_ms or 0) / 1000:.3f}",
     )
     costs = [turn.cost for turn in record.turns]
-    _properties(
-        case,
-        {
-            "cost_usd": total_usd(costs, charged=True),
-            "cost_all_usd": total_usd(costs, charged=False),  # reused/replayed answers too
-        },
-    )
+    charged, everything = total_usd(costs, charged=True), total_usd(costs, charged=False)
+    # cost_all_usd: reused and replayed answers too
+    case.append(_properties({"cost_usd": charged, "cost_all_usd": everything}))
     turn = _failed_turn(record.turns)
     if turn is not None and turn.outcome is not None and turn.outcome.kind is OutcomeKind.BUDGET:
         ET.SubElement(case, "skipped", message=_clean(record.reason, redact), type="budget")
@@ -153,8 +154,9 @@ def _clean(text: str, redact: Redact) -> str:
     return _NOT_XML.sub("\ufffd", redact(text))
 
 
-def _properties(element: ET.Element, values: dict[str, float]) -> None:
+def _properties(values: dict[str, float]) -> ET.Element:
     """<properties> with each value as a <property> (USD to six decimals)."""
-    properties = ET.SubElement(element, "properties")
+    properties = ET.Element("properties")
     for name, value in values.items():
         ET.SubElement(properties, "property", name=name, value=f"{value:.6f}")
+    return properties
