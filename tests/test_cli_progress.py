@@ -64,12 +64,13 @@ def test_off_a_terminal_each_finished_run_and_each_retry_is_one_plain_line(
     out = capsys.readouterr().out
     assert "\r" not in out and "\x1b" not in out
     lines = out.splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 6
     assert re.fullmatch(r"RETRY a-kite \[default\] turn 1: retry 1 in \d+\.\ds", lines[0])
     assert lines[1].startswith("PASS a-kite [default] 1 image -> ")
     assert lines[2].startswith("PASS b-kite [default] 1 image -> ")
-    assert lines[3].startswith("2 runs: 2 passed, 0 failed; 2 images and manifests in ")
-    assert lines[4].startswith("report: ")
+    assert lines[3].startswith("cost: $")
+    assert lines[4].startswith("2 runs: 2 passed, 0 failed; 2 images and manifests in ")
+    assert lines[5].startswith("report: ")
 
 
 def test_quiet_prints_only_the_failed_runs_and_the_summary(
@@ -79,10 +80,11 @@ def test_quiet_prints_only_the_failed_runs_and_the_summary(
     args = ["--simulate-fault", "503;count=1", "--quiet"]
     assert run(paths, tmp_path / "out", *args) == cli.EXIT_FAILED
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4
     assert lines[0].startswith("FAIL wrong [default] turn 1: ")
-    assert lines[1].startswith("2 runs: 1 passed, 1 failed;")
-    assert lines[2].startswith("report: ")
+    assert lines[1].startswith("cost: $")
+    assert lines[2].startswith("2 runs: 1 passed, 1 failed;")
+    assert lines[3].startswith("report: ")
 
 
 def test_the_live_display_keeps_each_runs_line_and_the_summary(

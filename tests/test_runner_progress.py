@@ -72,13 +72,15 @@ def test_a_two_turn_run_reports_its_events_in_order(
     key = RunKey("demo", "default")
     finished = observer.events[-1]
     assert isinstance(finished, RunFinished)
+    costs = [event.cost_usd for event in observer.events if isinstance(event, TurnAnswered)]
+    assert all(cost is not None and cost > 0 for cost in costs)  # priced from usageMetadata
     assert observer.events[:-1] == [
         BatchStarted(runs=1, concurrency=1),
         RunStarted(key, turns=2),
         TurnSent(key, 1),
-        TurnAnswered(key, 1, images=1, cost_usd=None),
+        TurnAnswered(key, 1, images=1, cost_usd=costs[0]),
         TurnSent(key, 2),
-        TurnAnswered(key, 2, images=2, cost_usd=None),
+        TurnAnswered(key, 2, images=2, cost_usd=costs[1]),
     ]
     assert (finished.run, finished.status, finished.images) == (key, "passed", 3)
 

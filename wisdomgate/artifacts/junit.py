@@ -1,5 +1,10 @@
 """`--junit FILE`: the results of `wisdomgate run` as a JUnit XML report for CI dashboards.
 
+What the runs cost (USD paid in this invocation) is a `cost_usd` <property> of each <testsuite>
+and <testcase> (<testsuites> holds no properties in the JUnit schemas: the batch's total is the
+summary's); a run the --max-cost budget kept from starting is
+<skipped type="budget">.
+
 One <testsuite> per recipe, one <testcase> per run (classname = recipe, name = run id). A run
 that failed on the model's answer (refused, unfinished, an expectation not met) is a <failure>;
 one that could not be judged at all (an API, connection or input error, an unparsable answer,
@@ -15,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from wisdomgate.artifacts.folders import atomic_write_bytes
-from wisdomgate.run import OutcomeKind, RunResult, TurnRecord
+from wisdomgate.run import OutcomeKind, RunResult, TurnRecord, total_usd
 
 __all__ = ["ERROR_KINDS", "junit_xml", "write_junit"]
 
@@ -61,6 +66,8 @@ def junit_xml(results: Sequence[RunResult], redact: Redact) -> bytes:
 
 def _suite(name: str, runs: list[RunResult], redact: Redact) -> ET.Element:
     suite = ET.Element("testsuite", name=_clean(name, redact))
+    costs = [turn.cost for result in runs for turn in result.record.turns]
+    suite.append(_properties({"cost_usd": total_usd(costs, charged=True)}))
     cases = [_case(result, redact) for result in runs]
     suite.extend(cases)
     _count(suite, cases)
@@ -76,7 +83,9 @@ def _count(element: ET.Element, children: list[ET.Element]) -> None:
             "tests": len(children),
             "failures": sum(case.find("failure") is not None for case in children),
             "errors": sum(case.find("error") is not None for case in children),
-            "skipped": 0,  # every planned run is run; --only and --shard leave the others out
+            # runs the --max-cost budget kept from starting; --only and --shard leave the
+            # other runs out of the report
+            "skipped": sum(case.find("skipped") is not None for case in children),
         }
     for key, value in total.items():
         element.set(key, str(value))
@@ -92,8 +101,14 @@ def _case(result: RunResult, redact: Redact) -> ET.Element:
         name=_clean(result.plan.run_id, redact),
         time=f"{(record.duration_ms or 0) / 1000:.3f}",
     )
-    if not result.passed:
-        turn = _failed_turn(record.turns)
+    costs = [turn.cost for turn in record.turns]
+    charged, everything = total_usd(costs, charged=True), total_usd(costs, charged=False)
+    # cost_all_usd: reused and replayed answers too
+    case.append(_properties({"cost_usd": charged, "cost_all_usd": everything}))
+    turn = _failed_turn(record.turns)
+    if turn is not None and turn.outcome is not None and turn.outcome.kind is OutcomeKind.BUDGET:
+        ET.SubElement(case, "skipped", message=_clean(record.reason, redact), type="budget")
+    elif not result.passed:
         kind = turn.outcome.kind if turn and turn.outcome else OutcomeKind.INTERNAL_ERROR
         tag = "error" if kind in ERROR_KINDS else "failure"
         verdict = ET.SubElement(case, tag, message=_clean(record.reason, redact), type=kind.value)
@@ -137,3 +152,11 @@ def _files(result: RunResult) -> str:
 
 def _clean(text: str, redact: Redact) -> str:
     return _NOT_XML.sub("\ufffd", redact(text))
+
+
+def _properties(values: dict[str, float]) -> ET.Element:
+    """<properties> with each value as a <property> (USD to six decimals)."""
+    properties = ET.Element("properties")
+    for name, value in values.items():
+        ET.SubElement(properties, "property", name=name, value=f"{value:.6f}")
+    return properties

@@ -96,6 +96,22 @@ def _add_baseline_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_prices_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--prices",
+        type=Path,
+        metavar="FILE",
+        help="price table to use instead of the built-in one (wisdomgate/data/prices.json)",
+    )
+
+
+def _plan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    plan = commands.add_parser("plan", help="estimate what running recipes costs; send nothing")
+    _add_recipe_arguments(plan)
+    _add_prices_argument(plan)
+    plan.add_argument("--json", action="store_true", help="print the estimate as JSON")
+
+
 def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = commands.add_parser("run", help="run recipes and check their expectations")
     _add_recipe_arguments(run)
@@ -182,6 +198,14 @@ def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_true",
         help="no progress: print only the runs that failed and the summary",
     )
+    run.add_argument(
+        "--max-cost",
+        type=_non_negative,
+        metavar="USD",
+        help="refuse to start when the estimate may exceed USD (exit 2, nothing sent); start"
+        " no further run once the answers cost USD (docs/cost.md)",
+    )
+    _add_prices_argument(run)
     cassette = run.add_mutually_exclusive_group()
     cassette.add_argument(
         "--record",
@@ -216,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("out", type=Path, metavar="OUT", help="the --out folder of a run")
     _add_baseline_arguments(report)
+    _plan_parser(commands)
     commands.add_parser("schema", help="print the recipe JSON Schema")
     commands.add_parser("models", help="list the models recipes may use, with their options")
     serve = commands.add_parser("serve", help="run the simulator (an API look-alike)")

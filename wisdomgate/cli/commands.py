@@ -1,4 +1,4 @@
-"""The commands behind `wisdomgate`: run, validate, schema, serve, and their exit codes.
+"""The commands behind `wisdomgate`: run, validate, plan, schema, serve, and their exit codes.
 
 `run_command` parses the arguments, runs one command and maps every error to an exit code and
 one line on stderr (wisdomgate.cli lists the codes). No exception reaches the user as a
@@ -25,6 +25,7 @@ from wisdomgate.catalog import load_catalog
 from wisdomgate.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from wisdomgate.cli.arguments import build_parser
 from wisdomgate.cli.console import Reporter, terminal_text
+from wisdomgate.cli.costs import check_budget, cost_lines, plan_json, plan_lines
 from wisdomgate.cli.models import catalog_lines
 from wisdomgate.cli.preflight import check_base_url, check_out_dir, check_report_file, read_key
 from wisdomgate.cli.progress import progress_view, view_kind
@@ -34,6 +35,7 @@ from wisdomgate.errors import OutputError, RecipeErrors, ToolkitError, UsageErro
 from wisdomgate.recipe import PlannedRun, load_plans, render_schema, validate_paths
 from wisdomgate.run import (
     DEFAULT_REQUESTS_PER_MINUTE,
+    Budget,
     DryRunResult,
     KeepAliveTransport,
     ProgressObserver,
@@ -41,6 +43,7 @@ from wisdomgate.run import (
     RunnerOptions,
     RunResult,
     dry_run,
+    load_prices,
     observed_retries,
 )
 from wisdomgate_api import (
@@ -222,6 +225,9 @@ async def _run_all(
         requests_per_minute=_requests_per_minute(args),
         redactor=redactor,
         resume=args.resume,
+        prices=load_prices(args.prices),
+        budget=Budget(args.max_cost) if args.max_cost is not None else None,
+        replayed=args.replay is not None,
     )
     timeout = _timeout(args.timeout)
     transport = _transport(cassette, base_url)
@@ -242,6 +248,8 @@ async def _run_all(
                 client, options, stores=stores, on_result=view.run_finished, observer=view
             )
             results = await runner.run_all(plans)
+    for line in cost_lines(results, args.max_cost):  # before the summary, which ends the output
+        reporter.line(line)
     reporter.summary(results, args.out)
     for line in cassette.summary() if cassette is not None else []:
         reporter.line(line)
@@ -264,6 +272,9 @@ def _command_run(args: argparse.Namespace) -> int:
         print(args.shard.summary(len(chosen), len(plans)), flush=True)
         plans = chosen
     OutputFolders(args.out).check(plans)
+    prices = load_prices(args.prices)  # a bad --prices file: exit 2 before anything is sent
+    if args.max_cost is not None and args.replay is None:  # a replay pays nothing
+        check_budget(plans, prices, args.max_cost)
     if args.dry_run:
         written = dry_run(plans, OutputFolders(args.out))
         Reporter(sys.stdout).dry_run(written, args.out)
@@ -308,6 +319,19 @@ def _command_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_USAGE
 
 
+def _command_plan(args: argparse.Namespace) -> int:
+    prices = load_prices(args.prices)
+    plans = load_plans(
+        args.paths, cli_vars=dict(args.var), allow_outside_root=args.allow_outside_root
+    )
+    if args.json:
+        print(plan_json(plans, prices))
+    else:
+        for line in plan_lines(plans, prices):
+            print(terminal_text(line))
+    return EXIT_OK
+
+
 def _command_serve(args: argparse.Namespace) -> int:
     from wisdomgate.simulator import SimulatorError, config_from_args, serve
 
@@ -339,6 +363,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "report":
         key = os.environ.get(API_KEY_ENV)
         return command_report(args, Redactor(key), sys.stdout)
+    if args.command == "plan":
+        return _command_plan(args)
     if args.command == "schema":
         _write_exactly(render_schema())
         return EXIT_OK

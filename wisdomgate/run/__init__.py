@@ -5,9 +5,12 @@ implements: this stage never imports the artifacts stage. What the other stages 
 exported here.
 """
 
+from wisdomgate.run.cost import Budget, Cost, total_usd
 from wisdomgate.run.dryrun import DryRunRequest, DryRunResult, dry_run
+from wisdomgate.run.estimate import Estimate, Range, estimate_run, estimate_runs
 from wisdomgate.run.expectations import ExpectationResult
 from wisdomgate.run.outcomes import NOT_RECORDED_CAUSE, OutcomeKind, TurnOutcome
+from wisdomgate.run.prices import PriceError, PriceTable, load_prices
 from wisdomgate.run.progress import (
     BatchStarted,
     ProgressEvent,
@@ -44,15 +47,21 @@ __all__ = [
     "NOT_RECORDED_CAUSE",
     "REFERENCE_NAMES",
     "BatchStarted",
+    "Budget",
+    "Cost",
     "DryRunRequest",
     "DryRunResult",
+    "Estimate",
     "ExpectationResult",
     "FileRef",
     "ImageRecord",
     "KeepAliveTransport",
     "OutcomeKind",
+    "PriceError",
+    "PriceTable",
     "ProgressEvent",
     "ProgressObserver",
+    "Range",
     "RetryScheduled",
     "RunFinished",
     "RunKey",
@@ -70,8 +79,12 @@ __all__ = [
     "TurnRecord",
     "TurnSent",
     "dry_run",
+    "estimate_run",
+    "estimate_runs",
     "image_extension",
     "iter_objects",
+    "load_prices",
     "map_objects",
     "observed_retries",
+    "total_usd",
 ]

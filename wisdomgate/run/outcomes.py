@@ -22,6 +22,7 @@ __all__ = [
     "NOT_RECORDED_CAUSE",
     "OutcomeKind",
     "TurnOutcome",
+    "budget_reached",
     "classify_answer",
     "classify_error",
     "folder_busy",
@@ -57,6 +58,7 @@ class OutcomeKind(StrEnum):
     INTERNAL_ERROR = "internal_error"  # an unexpected exception in wisdomgate (a bug)
     FOLDER_BUSY = "folder_busy"  # another process writes the run folder: refused, nothing sent
     NOT_RECORDED = "not_recorded"  # --replay: the cassette has no answer; nothing sent or retried
+    BUDGET = "budget"  # not run: --max-cost was reached before the run started (--resume: on)
 
 
 _FINISH_KINDS = {
@@ -223,6 +225,16 @@ def folder_busy(reason: str) -> TurnOutcome:
 def not_run(failed_turn: int) -> TurnOutcome:
     """The outcome of a turn after the one that failed."""
     return TurnOutcome(OutcomeKind.NOT_RUN, False, f"not run: turn {failed_turn} failed")
+
+
+def budget_reached(max_usd: float, spent: float) -> TurnOutcome:
+    """The outcome of every turn of a run not started because --max-cost was reached."""
+    return TurnOutcome(
+        OutcomeKind.BUDGET,
+        False,
+        f"not run: budget: --max-cost ${max_usd:g} reached (${spent:.4f} spent);"
+        " `--resume` continues with a higher --max-cost",
+    )
 
 
 def _model_words(answer: Answer) -> str | None:

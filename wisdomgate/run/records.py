@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from wisdomgate import __version__
 from wisdomgate.recipe import PlannedRun
+from wisdomgate.run.cost import Cost, total_usd
 from wisdomgate.run.expectations import ExpectationResult
 from wisdomgate.run.outcomes import OutcomeKind, TurnOutcome
 from wisdomgate.run.store import FileRef
@@ -136,13 +137,14 @@ class TurnRecord:
     expectations: list[ExpectationResult] = field(default_factory=list)
     reused: bool = False  # answered from disk by --resume, not sent again
     resent_lost_answer: bool = False  # --resume sent it again after its answer was lost
+    cost: Cost | None = None  # from usageMetadata; None when nothing was answered or priced
 
     @property
     def status(self) -> TurnStatus:
         """passed, failed, not_run or pending."""
         if self.outcome is None:
             return "pending"
-        if self.outcome.kind is OutcomeKind.NOT_RUN:
+        if self.outcome.kind in (OutcomeKind.NOT_RUN, OutcomeKind.BUDGET):
             return "not_run"
         return "passed" if self.outcome.passed else "failed"
 
@@ -163,6 +165,7 @@ class TurnRecord:
                 "text": self.text_file,
             },
             "timing_ms": self.timing.to_json() if self.timing else {},
+            "cost": self.cost.to_json() if self.cost else None,
             "expectations": [result.to_json() for result in self.expectations],
         }
 
@@ -191,6 +194,14 @@ class RunRecord:
                     total[key] = total.get(key, 0) + value
         return total
 
+    def cost(self) -> dict[str, float]:
+        """USD charged in this invocation, and all the turns' costs (reused/replayed too)."""
+        costs = [turn.cost for turn in self.turns]
+        return {
+            "usd": round(total_usd(costs, charged=True), 6),
+            "all_usd": round(total_usd(costs, charged=False), 6),
+        }
+
     def to_json(self) -> dict[str, Any]:
         """The whole manifest."""
         plan = self.plan
@@ -212,5 +223,6 @@ class RunRecord:
             "finished_at": self.finished_at,
             "duration_ms": self.duration_ms,
             "usage": self.usage(),
+            "cost": self.cost(),
             "turns": [turn.to_json() for turn in self.turns],
         }

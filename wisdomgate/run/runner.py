@@ -29,6 +29,10 @@ wisdomgate.artifacts.folders.OutputFolders). Each run holds its folder, locked, 
 reads the folder until its manifest is final; a run whose folder another process holds is refused
 (`folder_busy`) without touching it. An OutputError (a symbolic link planted below --out) is
 raised like a local OSError.
+
+Each answer is priced from its usageMetadata (wisdomgate.run.cost) as soon as it is recorded.
+With a Budget (--max-cost), a run starts only while the money spent is below the limit: runs
+in flight finish, the others are `budget` (not run, nothing sent, folder untouched).
 """
 
 from __future__ import annotations
@@ -45,8 +49,16 @@ from typing import BinaryIO, Protocol
 
 from wisdomgate.errors import FolderBusyError, OutputError, ToolkitError, UsageError
 from wisdomgate.recipe import PlannedRun, PlannedTurn
+from wisdomgate.run.cost import Budget, CostBasis, answer_cost
 from wisdomgate.run.offload import DiskThreads, FolderJobs, in_thread
-from wisdomgate.run.outcomes import OutcomeKind, classify_error, folder_busy, internal_error
+from wisdomgate.run.outcomes import (
+    OutcomeKind,
+    budget_reached,
+    classify_error,
+    folder_busy,
+    internal_error,
+)
+from wisdomgate.run.prices import PriceTable, builtin_prices
 from wisdomgate.run.progress import (
     BatchStarted,
     ProgressEvent,
@@ -64,7 +76,7 @@ from wisdomgate.run.records import GitInfo, RunRecord, Timing, TurnRecord, git_i
 from wisdomgate.run.references import reference_names
 from wisdomgate.run.resume import PaidAnswer, load_lost_answers, load_paid_answers
 from wisdomgate.run.run_state import Files, RunState, input_error
-from wisdomgate.run.store import FileRef, RunStore, RunStores
+from wisdomgate.run.store import FileRef, RunStore, RunStores, write_if_new
 from wisdomgate_api import Redactor, WisdomGateError
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
@@ -103,6 +115,9 @@ class RunnerOptions:
     requests_per_minute: float | None = DEFAULT_REQUESTS_PER_MINUTE  # None: no limit
     redactor: Redactor = field(default_factory=Redactor)
     resume: bool = False  # reuse answers already in the run folders for unchanged requests
+    prices: PriceTable = field(default_factory=builtin_prices)  # what each answer cost
+    budget: Budget | None = None  # --max-cost: no run starts once it is reached
+    replayed: bool = False  # answers come from a cassette (--replay): nothing is paid now
 
 
 @dataclass(frozen=True)
@@ -222,6 +237,9 @@ class Runner:
         slot = _Slot(self._slots)
         await slot.acquire()
         try:
+            budget = self.options.budget
+            if budget is not None and budget.reached:  # runs in flight finish; this one waits
+                return await self._not_started(plan, budget)
             self._notify(RunStarted(RunKey.of(plan), len(plan.turns)))
             started = time.monotonic()
             state = await self._start(plan)
@@ -237,6 +255,18 @@ class Runner:
                 raise
         finally:
             slot.release()
+
+    async def _not_started(self, plan: PlannedRun, budget: Budget) -> RunResult:
+        """A run not started because --max-cost was reached: nothing is sent, and its manifest
+        is written only into a folder that has none (store.write_if_new)."""
+        state = await self._start(plan)
+        outcome = budget_reached(budget.max_usd, budget.spent)
+        for turn in state.record.turns:
+            turn.outcome = outcome
+        state.conclude(_now(), 0)
+        files = state.files_to_save()[0]
+        await in_thread(self._pool("finish"), partial(write_if_new, self.stores, plan, files))
+        return RunResult(plan, state.record, self.stores.path_of(plan))
 
     async def _start(self, plan: PlannedRun) -> RunState:
         relative = self.stores.path_of(plan).relative_to(self.stores.out_dir).as_posix()
@@ -337,6 +367,7 @@ class Runner:
                 record.reused = True  # answered by an earlier, interrupted run: not paid twice
                 response = GenerateContentResponse.model_validate(paid.response)
                 await self._answered(state, jobs, turn, record, response, user)
+                self._price(state, record, "reused")
                 self._notify(turn_answered(state.plan, record, reused=True))
                 return
             # sent again on purpose: the earlier answer to this request was lost (maybe billed)
@@ -354,9 +385,16 @@ class Runner:
         else:
             record.timing = Timing(_ms(time.monotonic() - started), _ms(waited))
             await self._answered(state, jobs, turn, record, response, user)
+            self._price(state, record, "replayed" if self.options.replayed else "usage")
             self._notify(turn_answered(state.plan, record, reused=False))
             return
         record.timing = Timing(_ms(time.monotonic() - started), _ms(waited))
+
+    def _price(self, state: RunState, record: TurnRecord, basis: CostBasis) -> None:
+        """Price the answer's usageMetadata (an unpriced model: no cost) and spend it."""
+        record.cost = answer_cost(record.response, state.plan.model, self.options.prices, basis)
+        if record.cost is not None and record.cost.charged and self.options.budget is not None:
+            self.options.budget.spend(record.cost.usd)
 
     async def _prepare(self, state: RunState, turn: PlannedTurn, record: TurnRecord) -> _Request:
         if turn.images or turn.number > 1:  # reads reference images or spooled answers: disk

@@ -11,11 +11,12 @@ imports flow one way: recipe -> run -> artifacts -> cli.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from wisdomgate.errors import FolderBusyError
 from wisdomgate.recipe import PlannedRun
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "request_file_name",
     "response_file_name",
     "text_file_name",
+    "write_if_new",
 ]
 
 MANIFEST_NAME = "manifest.json"
@@ -177,3 +179,24 @@ class RunStores(Protocol):
     def open(self, plan: PlannedRun) -> RunStore:
         """The run's folder, created, opened and locked; FolderBusyError when another holds it."""
         ...
+
+
+def write_if_new(
+    stores: RunStores, plan: PlannedRun, files: Sequence[tuple[str, bytes | Callable[[], BinaryIO]]]
+) -> None:
+    """Write the in-memory files into the run's folder unless it holds a manifest already (it
+    then records an earlier invocation, whose answers `--resume` reuses: nothing is replaced).
+    A folder another process writes is left alone: that process's manifest says what happened."""
+    try:
+        folder = stores.open(plan)
+    except FolderBusyError:
+        return
+    try:
+        try:
+            folder.read(MANIFEST_NAME)
+        except FileNotFoundError:
+            for name, data in files:
+                if isinstance(data, bytes):
+                    folder.write(name, data)
+    finally:
+        folder.close()
