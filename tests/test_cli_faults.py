@@ -50,6 +50,22 @@ def test_a_429_storm_is_retried_until_it_passes(
     assert manifest(tmp_path / "out")["status"] == "passed"
 
 
+def test_the_manifest_counts_a_turns_retries(
+    recipe: Path, tmp_path: Path, sent_bodies: list[bytes], sleeps: list[float]
+) -> None:
+    assert run(recipe, tmp_path / "out", "503;count=2") == cli.EXIT_OK
+    assert len(sent_bodies) == 3
+    assert manifest(tmp_path / "out")["turns"][0]["retries"] == 2
+
+
+def test_a_turn_sent_once_has_no_retries(
+    recipe: Path, tmp_path: Path, sent_bodies: list[bytes]
+) -> None:
+    assert run(recipe, tmp_path / "out") == cli.EXIT_OK
+    assert len(sent_bodies) == 1
+    assert manifest(tmp_path / "out")["turns"][0]["retries"] == 0
+
+
 def test_an_answer_lost_after_http_200_is_sent_once_and_named(
     recipe: Path, tmp_path: Path, sent_bodies: list[bytes], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -8,8 +8,6 @@ import re
 import shutil
 import urllib.parse
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,8 +16,7 @@ from markupsafe import escape
 
 from tests.report_runs import HOSTILE, image_sources, simulate, write_recipes
 from wisdomgate import cli
-from wisdomgate.artifacts import report_load, write_report
-from wisdomgate.run import TurnRecord
+from wisdomgate.artifacts import write_report
 
 
 @pytest.fixture(scope="module")
@@ -135,26 +132,56 @@ def test_an_unreadable_manifest_is_listed_and_the_rest_shown(gallery: Path, tmp_
     assert page.count('<article class="card"') == 5
 
 
-def test_no_cost_is_shown_when_the_records_carry_none(page: str) -> None:
-    assert 'class="cost"' not in page
+def test_each_turns_cost_from_its_manifest_is_shown(page: str, gallery: Path) -> None:
+    costs = [
+        turn["cost"]["usd"]
+        for manifest in gallery.rglob("manifest.json")
+        for turn in json.loads(manifest.read_text(encoding="utf-8"))["turns"]
+        if turn["cost"]
+    ]
+    assert costs
+    assert all(f'<dd class="cost">${usd:,.4f}</dd>' in page for usd in costs)
 
 
-def test_cost_is_shown_per_turn_and_in_the_summary_when_records_carry_it(
-    gallery: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = report_load.turn_record
+def test_the_summary_bar_adds_up_the_runs_costs(page: str, gallery: Path) -> None:
+    total = sum(
+        json.loads(manifest.read_text(encoding="utf-8"))["cost"]["all_usd"]
+        for manifest in gallery.rglob("manifest.json")
+    )
+    assert f'<span class="count cost">${total:,.4f}</span>' in page
 
-    def priced(turn: dict[str, Any]) -> TurnRecord:
-        record = real(turn)
-        record.cost = SimpleNamespace(usd=0.039)  # type: ignore[attr-defined]
-        return record
 
-    monkeypatch.setattr(report_load, "turn_record", priced)
+def test_a_turn_paid_by_an_earlier_run_says_so(gallery: Path, tmp_path: Path) -> None:
     out = copy_of(gallery, tmp_path)
+    for manifest in out.rglob("manifest.json"):
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        for turn in data["turns"]:
+            if turn["cost"]:
+                turn["cost"]["basis"] = "replayed"
+        manifest.write_text(json.dumps(data), encoding="utf-8")
     assert cli.main(["report", str(out)]) == 0
-    page = (out / "report.html").read_text(encoding="utf-8")
-    assert '<dd class="cost">$0.0390</dd>' in page
-    assert '<span class="count cost">$0.2340</span>' in page
+    assert "(replayed: paid by an earlier run)" in (out / "report.html").read_text("utf-8")
+
+
+def test_no_cost_is_shown_when_the_manifests_carry_none(gallery: Path, tmp_path: Path) -> None:
+    out = copy_of(gallery, tmp_path)
+    for manifest in out.rglob("manifest.json"):
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        for turn in data["turns"]:
+            turn["cost"] = None
+        manifest.write_text(json.dumps(data), encoding="utf-8")
+    assert cli.main(["report", str(out)]) == 0
+    assert 'class="cost"' not in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_turns_retries_are_shown(gallery: Path, tmp_path: Path) -> None:
+    out = copy_of(gallery, tmp_path)
+    manifest = next(out.rglob("manifest.json"))
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["turns"][0]["retries"] = 2
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    assert cli.main(["report", str(out)]) == 0
+    assert "<dt>retries</dt><dd>2</dd>" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_a_missing_folder_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

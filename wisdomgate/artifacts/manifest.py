@@ -17,6 +17,7 @@ from typing import Any, cast
 from wisdomgate.errors import ToolkitError
 from wisdomgate.run import (
     MANIFEST_NAME,
+    Cost,
     ExpectationResult,
     FileRef,
     ImageRecord,
@@ -72,6 +73,8 @@ def turn_record(turn: dict[str, Any]) -> TurnRecord:
         expectations=[ExpectationResult(**result) for result in turn.get("expectations") or []],
         reused=bool(turn.get("reused")),
         resent_lost_answer=bool(turn.get("resent_lost_answer")),
+        cost=Cost.from_json(turn["cost"]) if turn.get("cost") else None,
+        retries=int(turn.get("retries") or 0),
     )
 
 

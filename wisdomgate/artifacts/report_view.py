@@ -127,9 +127,7 @@ class Summary:
 
 
 def _cost(records: Iterable[TurnRecord]) -> float | None:
-    # TurnRecord.cost is a later addition: a record without it (or without a price) has no cost
-    costs = [getattr(record, "cost", None) for record in records]
-    known = [float(cost.usd) for cost in costs if cost is not None]
+    known = [record.cost.usd for record in records if record.cost is not None]
     return sum(known) if known else None
 
 

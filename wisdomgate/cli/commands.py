@@ -81,11 +81,11 @@ def open_client(
     KeepAliveTransport (httpcore's pool is the limit of a wide batch: see
     wisdomgate.run.transport), with a connection for each run in flight; httpx's own when a
     proxy is configured, which KeepAliveTransport does not speak. event_hooks: httpx's (tests
-    record the bodies sent with them). observer: told of every retry (progress).
+    record the bodies sent with them). observer: told of every retry (progress); retries are
+    counted for the manifest either way.
     """
     url = base_url or DEFAULT_BASE_URL
-    if observer is not None:
-        retry = observed_retries(retry, observer)
+    retry = observed_retries(retry, observer)
     if transport is None and not _proxied(url):
         transport = KeepAliveTransport(max_connections=connections)
     return AsyncClient(

@@ -155,10 +155,10 @@ def run_finished(plan: PlannedRun, record: RunRecord, images: int) -> RunFinishe
 
 
 def turn_cost_usd(record: TurnRecord) -> float | None:
-    """What the turn cost in USD, None while it is unknown (records without a price)."""
-    # TurnRecord.cost.usd once the cost lands in the records; until then every turn is None
-    usd = getattr(getattr(record, "cost", None), "usd", None)
-    return float(usd) if isinstance(usd, int | float) else None
+    """What the turn cost this invocation in USD (0 when reused or replayed), None unpriced."""
+    if record.cost is None:
+        return None
+    return record.cost.usd if record.cost.charged else 0.0
 
 
 @dataclass
@@ -174,17 +174,20 @@ _SENDING: contextvars.ContextVar[_Sending | None] = contextvars.ContextVar(
 
 
 @contextlib.contextmanager
-def sending(run: RunKey, turn: int) -> Iterator[None]:
-    """Mark the requests sent in this block (in this task) as the turn's, for retry events."""
-    token = _SENDING.set(_Sending(run, turn))
+def sending(run: RunKey, turn: int) -> Iterator[_Sending]:
+    """Mark the requests sent in this block (in this task) as the turn's, for retry events;
+    the marker yielded counts the retries (when the policy is observed_retries)."""
+    marker = _Sending(run, turn)
+    token = _SENDING.set(marker)
     try:
-        yield
+        yield marker
     finally:
         _SENDING.reset(token)
 
 
-def observed_retries(policy: RetryPolicy, observer: ProgressObserver) -> RetryPolicy:
-    """The policy, its async sleep reporting each retry of a marked request to the observer."""
+def observed_retries(policy: RetryPolicy, observer: ProgressObserver | None) -> RetryPolicy:
+    """The policy, its async sleep counting each retry of a marked request (for the turn's
+    record) and reporting it to the observer, if any."""
     sleep = policy.async_sleep
     kept: list[ProgressObserver | None] = [observer]
 

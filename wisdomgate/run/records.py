@@ -138,6 +138,7 @@ class TurnRecord:
     reused: bool = False  # answered from disk by --resume, not sent again
     resent_lost_answer: bool = False  # --resume sent it again after its answer was lost
     cost: Cost | None = None  # from usageMetadata; None when nothing was answered or priced
+    retries: int = 0  # re-sends by the client's retry policy (429/5xx, nothing answered)
 
     @property
     def status(self) -> TurnStatus:
@@ -158,6 +159,7 @@ class TurnRecord:
             "request_bytes": self.request_bytes,
             "reused": self.reused,
             "resent_lost_answer": self.resent_lost_answer,
+            "retries": self.retries,
             "request": self.request,
             "response": self.response,
             "outputs": {

@@ -378,8 +378,11 @@ class Runner:
         key = RunKey.of(state.plan)
         self._notify(TurnSent(key, turn.number))
         try:
-            with sending(key, turn.number):  # the client's retries are reported as this turn's
-                response = await self.client.generate_content(state.plan.model, request)
+            with sending(key, turn.number) as marker:  # the client's retries are this turn's
+                try:
+                    response = await self.client.generate_content(state.plan.model, request)
+                finally:
+                    record.retries = marker.retries
         except WisdomGateError as exc:
             record.outcome = classify_error(exc)
         else:
