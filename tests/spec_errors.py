@@ -45,7 +45,11 @@ def registry(*, strict_objects: bool = True) -> Registry:
     spec = copy.deepcopy(SPEC)
     if strict_objects:
         spec["components"] = strict(SPEC["components"])
-    return Registry().with_resource("urn:openapi", Resource.from_contents(spec, DRAFT202012))
+    # referencing leaves with_resource unannotated; the registry it builds holds JSON documents
+    built: Registry[Any] = Registry().with_resource(
+        "urn:openapi", Resource.from_contents(spec, DRAFT202012)
+    )
+    return built
 
 
 @cache

@@ -38,7 +38,10 @@ def run(recipe: Path, out: Path, *faults: str) -> int:
 
 
 def manifest(out: Path) -> dict[str, Any]:
-    return json.loads((out / "kite" / "default" / "manifest.json").read_text(encoding="utf-8"))
+    found: dict[str, Any] = json.loads(
+        (out / "kite" / "default" / "manifest.json").read_text(encoding="utf-8")
+    )
+    return found
 
 
 def test_a_429_storm_is_retried_until_it_passes(

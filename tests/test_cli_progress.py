@@ -18,6 +18,7 @@ from wisdomgate.cli.live import LiveProgress, counts_text, duration_text
 from wisdomgate.cli.progress import Tally, estimate_remaining, view_kind
 from wisdomgate.run import (
     BatchStarted,
+    ProgressEvent,
     RetryScheduled,
     RunFinished,
     RunKey,
@@ -162,15 +163,16 @@ def test_the_live_display_draws_the_counts_on_a_terminal() -> None:
     console = Console(file=screen, force_terminal=True, width=100)
     view = LiveProgress(Reporter(io.StringIO()), console, auto_refresh=False)
     one, two = RunKey("kite", "default"), RunKey("sunset", "default")
+    events: list[ProgressEvent] = [
+        BatchStarted(runs=3, concurrency=2),
+        RunStarted(one, turns=1),
+        RunStarted(two, turns=1),
+        RetryScheduled(two, 1, retry=1, delay_s=1.0),
+        TurnAnswered(one, 1, images=2, cost_usd=None),
+        RunFinished(one, "passed", images=2, duration_s=30.0),
+    ]
     with view:
-        for event in [
-            BatchStarted(runs=3, concurrency=2),
-            RunStarted(one, turns=1),
-            RunStarted(two, turns=1),
-            RetryScheduled(two, 1, retry=1, delay_s=1.0),
-            TurnAnswered(one, 1, images=2, cost_usd=None),
-            RunFinished(one, "passed", images=2, duration_s=30.0),
-        ]:
+        for event in events:
             view.notify(event)
     drawn = ANSI.sub("", screen.getvalue())
     assert "1/3 runs done · 0 failed · 1 in flight" in drawn

@@ -37,7 +37,10 @@ def write(folder: Path, slow: str = "") -> Path:
 
 
 def manifest(out: Path) -> dict[str, Any]:
-    return json.loads((out / "fox" / "default" / "manifest.json").read_text(encoding="utf-8"))
+    found: dict[str, Any] = json.loads(
+        (out / "fox" / "default" / "manifest.json").read_text(encoding="utf-8")
+    )
+    return found
 
 
 def run(recipe: Path, out: Path, *extra: str) -> int:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from tests.answers import part_of
 from wisdomgate_api import (
     AnswerLostError,
     APIConnectionError,
@@ -185,9 +186,7 @@ def test_recorded_image_stream(make_client: Callable[[Handler], AsyncClient]) ->
 
     chunks = run(main())
     assert [c.response_id for c in chunks] == ["live-response-id", "live-response-id"]
-    assert chunks[0].candidates[0].content.parts[0].thought_signature == (
-        "live-image-thought-signature"
-    )
+    assert part_of(chunks[0]).thought_signature == "live-image-thought-signature"
     assert sent[0].url.params["alt"] == "sse" and body.closed
 
 
@@ -219,7 +218,7 @@ def test_stream_eight_megabyte_line(make_client: Callable[[Handler], AsyncClient
             return [chunk async for chunk in await client.stream_generate_content("m", BODY)]
 
     (only,) = run(main())
-    assert only.candidates[0].content.parts[0].thought_signature == signature
+    assert part_of(only).thought_signature == signature
 
 
 def test_stream_dropped_connection(make_client: Callable[[Handler], AsyncClient]) -> None:

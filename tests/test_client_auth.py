@@ -33,7 +33,7 @@ from wisdomgate_api._core.base_client import Credentials, _env_proxy
 KEY = "AIzaSy-secret/key+value=42"
 ENCODED_KEY = "AIzaSy-secret%2Fkey%2Bvalue%3D42"
 BODY = {"contents": [{"parts": [{"text": "hi"}]}]}
-ANSWER = {"candidates": []}
+ANSWER: dict[str, list[object]] = {"candidates": []}
 STYLES: list[AuthStyle] = ["header", "bearer", "query"]
 
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.answers import blob_of
 from wisdomgate_api import (
     AnswerLostError,
     AsyncClient,
@@ -45,8 +46,8 @@ def _spool(wire: bytes, piece: int, threshold: int = 16) -> models.GenerateConte
 
 
 def _data(response: models.GenerateContentResponse) -> Base64Data | Base64File:
-    blob = response.candidates[0].content.parts[1].inline_data  # type: ignore[index, union-attr]
-    assert blob is not None and blob.data is not None
+    blob = blob_of(response, 1)
+    assert blob.data is not None
     return blob.data
 
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.answers import blob_of, candidate_of, part_of
 from wisdomgate_api import (
     AnswerLostError,
     APIResponseValidationError,
@@ -158,10 +159,11 @@ def test_recorded_image_stream_parses(stream_of: OpenStream, sent: list[httpx.Re
         chunks = list(stream)
     assert len(chunks) == 2
     first, last = chunks
-    part = first.candidates[0].content.parts[0]
-    assert part.inline_data.mime_type == "image/jpeg"
+    part = part_of(first)
+    assert blob_of(first).mime_type == "image/jpeg"
     assert part.thought_signature == "live-image-thought-signature"
-    assert last.candidates[0].finish_reason == models.FinishReason.STOP
+    assert candidate_of(last).finish_reason == models.FinishReason.STOP
+    assert last.usage_metadata is not None
     assert last.usage_metadata.thoughts_token_count == 167
     assert sent[0].url.params["alt"] == "sse"
 
@@ -180,7 +182,7 @@ def test_eight_megabyte_thought_signature_line(stream_of: OpenStream) -> None:
     body = Chunks([data[i : i + 100_000] for i in range(0, len(data), 100_000)])
     with stream_of(body) as stream:
         (only,) = list(stream)
-    assert only.candidates[0].content.parts[0].thought_signature == signature
+    assert part_of(only).thought_signature == signature
 
 
 def test_error_chunk_after_200_raises_the_typed_error(stream_of: OpenStream) -> None:

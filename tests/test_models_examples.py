@@ -175,7 +175,7 @@ def test_base64_helpers_accept_standard_and_url_safe() -> None:
 
 
 def test_raw_bytes_set_through_the_model_are_sent_as_base64() -> None:
-    blob = models.Blob(mime_type="image/png", data=b"\x89PNG\r\n")  # type: ignore[arg-type]
+    blob = models.Blob(mime_type="image/png", data=b"\x89PNG\r\n")
     assert blob.to_wire() == {"mimeType": "image/png", "data": "iVBORw0K"}
 
 

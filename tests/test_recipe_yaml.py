@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import wisdomgate.recipe.migrations as migrations
 from wisdomgate.keys import camel_case
+from wisdomgate.recipe import yaml_reader
 from wisdomgate.recipe.images import sniff_mime_type
 from wisdomgate.recipe.loader import validate_paths
 from wisdomgate.recipe.yaml_reader import parse_yaml
@@ -230,3 +231,59 @@ def test_a_tag_on_the_wrong_kind_of_value_is_a_problem_at_the_value(
 def test_explicit_tags_that_fit_their_value_are_read(text: str, value: object) -> None:
     parsed = parse_yaml(f"a: {text}\n")
     assert not parsed.fatal and parsed.data == {"a": value}
+
+
+# ---------------------------------------------------------------- libyaml and the Python reader
+
+
+def _marks(node: yaml.Node) -> list[tuple[str, int, int, int, int]]:
+    """Every node of a tree, depth first: its tag and where it starts and ends."""
+    found = [
+        (
+            node.tag,
+            node.start_mark.index,
+            node.start_mark.line,
+            node.start_mark.column,
+            node.end_mark.index,
+        )
+    ]
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            found += _marks(key) + _marks(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for value in node.value:
+            found += _marks(value)
+    return found
+
+
+def _read_both(text: str) -> None:
+    fast = yaml_reader._fast_parse(text)
+    assert fast is not None, "libyaml refused a text the recipes hold"
+    loader = yaml_reader.RecipeLoader(text)
+    try:
+        root = loader.get_single_node()
+        assert root is not None and fast.source.root is not None
+        assert _marks(fast.source.root) == _marks(root)
+        assert fast.data == loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).parents[1].glob("recipes/*.yaml")))
+def test_libyaml_reads_each_example_recipe_as_the_python_reader_does(path: Path) -> None:
+    _read_both(path.read_text(encoding="utf-8"))
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_JSON, st.booleans())
+def test_libyaml_reads_dumped_data_as_the_python_reader_does(data: Any, flow: bool) -> None:
+    _read_both(yaml.safe_dump({"data": data}, default_flow_style=flow, allow_unicode=True))

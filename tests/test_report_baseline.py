@@ -160,8 +160,11 @@ def picture(
     return image
 
 
-def saved(image: Image.Image, path: Path, **options: int | str) -> Path:
-    image.save(path, **options)
+def saved(image: Image.Image, path: Path, quality: int | None = None) -> Path:
+    if quality is None:
+        image.save(path)
+    else:
+        image.save(path, quality=quality)
     return path
 
 

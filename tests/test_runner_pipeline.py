@@ -163,7 +163,7 @@ def test_the_event_loop_thread_never_touches_the_disk(
     plans = [the_plan, plan(tmp_path, turn(1, "text only", images=0), run_id="text")]
     client = ScriptedClient(lambda index: make_response(images=[make_png()], text="t"))
     stores = ThreadRecordingStores(tmp_path / "out", calls)
-    runner = Runner(client, RunnerOptions(2, None), stores=stores)  # type: ignore[arg-type]
+    runner = Runner(client, RunnerOptions(2, None), stores=stores)
     loop_thread: list[int] = []
 
     async def main() -> list[Any]:

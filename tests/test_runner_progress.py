@@ -146,5 +146,9 @@ def test_a_retry_outside_any_run_is_not_reported() -> None:
         slept.append(delay)
 
     policy = observed_retries(RetryPolicy(async_sleep=sleep), observer)
-    asyncio.run(policy.async_sleep(0.5))
+
+    async def retry_once() -> None:
+        await policy.async_sleep(0.5)
+
+    asyncio.run(retry_once())
     assert slept == [0.5] and observer.events == []

@@ -75,7 +75,10 @@ def run(
 
 
 def manifest(result: RunResult) -> dict[str, Any]:
-    return json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
+    found: dict[str, Any] = json.loads(
+        (result.folder / "manifest.json").read_text(encoding="utf-8")
+    )
+    return found
 
 
 def test_turn_two_sends_turn_ones_model_parts_back_verbatim(

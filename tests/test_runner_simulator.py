@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,10 @@ def run_on_simulator(
     plan: PlannedRun, base_url: str, out: Path, recorder: Recorder | None = None
 ) -> RunResult:
     recorder = recorder or Recorder()
-    hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
+    hooks: dict[str, list[Callable[..., Any]]] = {
+        "request": [recorder.on_request],
+        "response": [recorder.on_response],
+    }
 
     async def go() -> RunResult:
         async with AsyncClient(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import httpx
@@ -210,7 +210,7 @@ def _endless_body_call() -> tuple[int, int]:
     """(status, body messages read) for a chunked POST with a huge body, straight on ASGI."""
     app = create_app(SimulatorConfig(catalog=_small_catalog()))
     reads = 0
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         nonlocal reads
@@ -218,7 +218,7 @@ def _endless_body_call() -> tuple[int, int]:
         # "Endless" up to 1 MB, so a server that reads everything fails this test instead of hanging.
         return {"type": "http.request", "body": b"x" * 100, "more_body": reads < 10_000}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     scope = {

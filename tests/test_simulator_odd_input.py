@@ -89,7 +89,7 @@ def test_bad_value_under_a_map_key_names_the_key(client: TestClient) -> None:
 
 
 def test_missing_field_names_the_field(client: TestClient) -> None:
-    body = {"contents": [{"parts": [{"functionCall": {"args": {}}}]}]}
+    body: dict[str, Any] = {"contents": [{"parts": [{"functionCall": {"args": {}}}]}]}
     error = _error(client.post(URL, json=body))
     assert error["message"] == (
         "* GenerateContentRequest.contents[0].parts[0].function_call.name: name is not specified"

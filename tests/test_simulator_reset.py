@@ -164,7 +164,7 @@ def test_serve_logs_the_reset_and_nothing_else(served: tuple[str, queue.Queue[st
         with pytest.raises(CUT):
             client.post(f"/v1beta/models/{TEXT}:generateContent", json=_body("logged"))
         client.get("/v1beta/models")  # not reset (no model); its log line follows the reset's
-    seen = []
+    seen: list[str] = []
     while not seen or "GET /v1beta/models" not in seen[-1]:
         seen.append(lines.get(timeout=_START_TIMEOUT))
     assert any("status=- " in line and line.endswith("fault=reset") for line in seen)

@@ -14,6 +14,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import AsyncIterator, Iterator, Mapping
+from functools import cached_property
 from typing import Any, TypeVar
 
 from .base import ApiModel
@@ -44,8 +45,13 @@ class _Placeholders:
     """Collects the Base64File values of one serialisation, each with a unique placeholder."""
 
     def __init__(self) -> None:
-        self.nonce = secrets.token_hex(8)  # no text of the caller's can contain it by chance
         self.files: list[Base64File] = []
+
+    @cached_property
+    def nonce(self) -> str:
+        """No text of the caller's can contain it by chance; drawn only for a body with files
+        (a text-only request, most of a wide batch, makes no getrandom call for it)."""
+        return secrets.token_hex(8)
 
     def placeholder(self, value: Base64File) -> str:
         self.files.append(value)

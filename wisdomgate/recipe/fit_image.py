@@ -17,7 +17,7 @@ from typing import Literal
 
 from PIL import Image, ImageCms, ImageOps
 
-from wisdomgate.recipe.image_decode import HEIF_DECODER
+from wisdomgate.recipe.image_decode import register_heif_opener
 
 __all__ = ["FitFormat", "FittedBytes", "fit_bytes", "oriented_size"]
 
@@ -30,9 +30,6 @@ _RESAMPLE = Image.Resampling.LANCZOS
 _JPEG_SUBSAMPLING = 2  # 4:2:0
 _WEBP_METHOD = 4  # libwebp's default speed/size trade-off, fixed so it cannot drift
 _SRGB = ImageCms.createProfile("sRGB")
-
-if HEIF_DECODER is not None:  # HEIC/HEIF references are fitted like any other
-    HEIF_DECODER.register_heif_opener()
 
 
 @dataclass(frozen=True)
@@ -95,7 +92,13 @@ def _open(data: bytes) -> Image.Image:
     with warnings.catch_warnings():
         # large photos are expected here; a decompression bomb is refused at validation
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        return Image.open(io.BytesIO(data))
+        try:
+            return Image.open(io.BytesIO(data))
+        except Image.UnidentifiedImageError:
+            # HEIC/HEIF: its plugin is imported only when such a reference turns up (it is slow)
+            if not register_heif_opener():
+                raise
+            return Image.open(io.BytesIO(data))
 
 
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, NamedTuple
 
 import jinja2
@@ -30,16 +31,24 @@ class _Unparsable(NamedTuple):
     fix: str
 
 
+@cache
+def _environment() -> BudgetedEnvironment:
+    """The one sandbox every Renderer compiles with: it holds no state of a recipe or a render
+    (the budget is per render), and building it (its guarded filters) costs more than a recipe.
+    """
+    # autoescape off: prompts are plain text, not HTML. StrictUndefined: a typo in a variable
+    # name must fail validation instead of silently rendering as "". The budget: a recipe's
+    # template must not hang validation or exhaust its memory.
+    return BudgetedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+
+
 class Renderer:
     """Renders recipe strings; every problem becomes an Issue, never an exception."""
 
     def __init__(self) -> None:
-        # autoescape off: prompts are plain text, not HTML. StrictUndefined: a typo in a
-        # variable name must fail validation instead of silently rendering as "". The budget:
-        # a recipe's template must not hang validation or exhaust its memory.
-        self.env = BudgetedEnvironment(
-            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-        )
+        self.env = _environment()
         self._parsed: dict[str, tuple[jinja2.Template, frozenset[str]] | _Unparsable] = {}
 
     def names_in(self, text: str) -> frozenset[str]:
@@ -105,8 +114,9 @@ class Renderer:
     def _parse(self, text: str) -> tuple[jinja2.Template, frozenset[str]] | _Unparsable:
         if text not in self._parsed:
             try:
-                names = frozenset(meta.find_undeclared_variables(self.env.parse(text)))
-                self._parsed[text] = (self.env.from_string(text), names)
+                tree = self.env.parse(text)  # parsed (and rewritten for the budget) once
+                names = frozenset(meta.find_undeclared_variables(tree))
+                self._parsed[text] = (self.env.from_string(tree), names)
             except jinja2.TemplateSyntaxError as exc:
                 self._parsed[text] = _Unparsable(
                     f"template syntax error: {exc.message} (template line {exc.lineno})",

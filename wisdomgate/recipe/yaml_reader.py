@@ -14,6 +14,13 @@ from typing import Any
 
 import yaml
 
+try:  # libyaml, in PyYAML's wheels: the fast scanner and parser
+    from yaml._yaml import CParser
+
+    _LIBYAML = True
+except ImportError:  # pragma: no cover - a PyYAML built without it
+    _LIBYAML = False
+
 from wisdomgate.errors import FieldPath, Issue, has_surrogates
 from wisdomgate.keys import camel_case
 from wisdomgate.recipe.yaml_source import SourceMap, key_text
@@ -46,6 +53,9 @@ class RecipeLoader(yaml.SafeLoader):
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
+        self._start()
+
+    def _start(self) -> None:
         self.problems: list[YamlProblem] = []
         self._path: list[str | int] = []  # where the composer is, for a too-deep error
         self._depth = 0
@@ -135,6 +145,58 @@ class RecipeLoader(yaml.SafeLoader):
         kind = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
         self.problem(node, f"{tag} needs a single value, not a {kind}", f"remove {tag}")
         return None
+
+
+class _LibyamlEvents(RecipeLoader):
+    """RecipeLoader reading its events from libyaml (PyYAML's CParser): the same composer, depth
+    limit, resolvers and constructors, ten times faster to scan and parse.
+
+    Only for a text that reads without a problem: parse_yaml reads it again with RecipeLoader
+    when anything goes wrong, so every message (and its line:column) is the pure-Python one.
+    Not libyaml's own composer: it recurses in C without a limit (a deep text would crash).
+    """
+
+    def __init__(self, stream: str) -> None:  # no super(): the Python reader is not used
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self._start()
+        self._events = CParser(stream)
+
+    def check_event(self, *choices: Any) -> bool:
+        """The Composer's look at the next event, from libyaml."""
+        return bool(self._events.check_event(*choices))
+
+    def peek_event(self) -> Any:
+        """The next event, left in the stream."""
+        return self._events.peek_event()
+
+    def get_event(self) -> Any:
+        """The next event, taken from the stream."""
+        return self._events.get_event()
+
+    def dispose(self) -> None:
+        """Free libyaml's parser state."""
+        self._events.dispose()
+
+
+def _fast_parse(text: str) -> ParsedYaml | None:
+    """parse_yaml's result through libyaml for a text without any problem; None otherwise
+    (then the pure-Python reader finds and reports them exactly)."""
+    if not _LIBYAML:
+        return None
+    loader = _LibyamlEvents(text)
+    try:
+        root = loader.get_single_node()
+        _check_tree(root)
+        data = loader.construct_document(root) if root is not None else None
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+    if loader.problems:
+        return None
+    return ParsedYaml(data, SourceMap(root), ())
 
 
 def _surrogate_at(text: str) -> str:
@@ -265,6 +327,9 @@ class ParsedYaml:
 
 def parse_yaml(text: str) -> ParsedYaml:
     """Parse one YAML document; every problem, syntax errors included, is in the result."""
+    fast = _fast_parse(text)
+    if fast is not None:
+        return fast
     try:
         loader = RecipeLoader(text)  # the reader checks the whole text for control characters
     except yaml.reader.ReaderError as exc:
