@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Literal
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from wisdomgate.recipe.image_decode import register_heif_opener
 
@@ -94,7 +94,7 @@ def _open(data: bytes) -> Image.Image:
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             return Image.open(io.BytesIO(data))
-        except Image.UnidentifiedImageError:
+        except UnidentifiedImageError:
             # HEIC/HEIF: its plugin is imported only when such a reference turns up (it is slow)
             if not register_heif_opener():
                 raise
