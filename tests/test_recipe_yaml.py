@@ -286,4 +286,10 @@ _JSON = st.recursive(
 @settings(max_examples=60, deadline=None)
 @given(_JSON, st.booleans())
 def test_libyaml_reads_dumped_data_as_the_python_reader_does(data: Any, flow: bool) -> None:
-    _read_both(yaml.safe_dump({"data": data}, default_flow_style=flow, allow_unicode=True))
+    text = yaml.safe_dump({"data": data}, default_flow_style=flow, allow_unicode=True)
+    if yaml_reader.parse_yaml(text).problems:
+        # PyYAML leaves e.g. the key 0E0 unquoted, which recipes read as a number: the fast
+        # path must then step aside for the Python reader, which names the problem
+        assert yaml_reader._fast_parse(text) is None
+    else:
+        _read_both(text)

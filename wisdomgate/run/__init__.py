@@ -25,7 +25,8 @@ from wisdomgate.run.progress import (
 )
 from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE
 from wisdomgate.run.records import ImageRecord, RunRecord, Timing, TurnRecord
-from wisdomgate.run.runner import DEFAULT_CONCURRENCY, Runner, RunnerOptions, RunResult
+from wisdomgate.run.results import DEFAULT_CONCURRENCY, RunnerOptions, RunResult
+from wisdomgate.run.runner import Runner
 from wisdomgate.run.shard import Shard
 from wisdomgate.run.store import (
     IMAGE_NAMES,

@@ -41,24 +41,21 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Protocol
 
-from wisdomgate.errors import FolderBusyError, OutputError, ToolkitError, UsageError
+from wisdomgate.errors import FolderBusyError, OutputError, ToolkitError
 from wisdomgate.recipe import PlannedRun, PlannedTurn
 from wisdomgate.run.cost import Budget, CostBasis, answer_cost
-from wisdomgate.run.offload import DiskThreads, FolderJobs, in_thread
-from wisdomgate.run.outcomes import (
-    OutcomeKind,
-    budget_reached,
-    classify_error,
-    folder_busy,
-    internal_error,
+from wisdomgate.run.folder_steps import (
+    close_opened,
+    is_local_io,
+    open_folder,
+    write_and_close,
+    write_files,
 )
-from wisdomgate.run.prices import PriceTable, builtin_prices
+from wisdomgate.run.offload import DiskThreads, FolderJobs, in_thread
+from wisdomgate.run.outcomes import budget_reached, classify_error, internal_error
 from wisdomgate.run.progress import (
     BatchStarted,
     ProgressEvent,
@@ -71,13 +68,21 @@ from wisdomgate.run.progress import (
     sending,
     turn_answered,
 )
-from wisdomgate.run.ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
+from wisdomgate.run.ratelimit import RateLimiter
 from wisdomgate.run.records import GitInfo, RunRecord, Timing, TurnRecord, git_info, git_infos
-from wisdomgate.run.references import reference_names
-from wisdomgate.run.resume import PaidAnswer, load_lost_answers, load_paid_answers
-from wisdomgate.run.run_state import Files, RunState, input_error
-from wisdomgate.run.store import FileRef, RunStore, RunStores, write_if_new
-from wisdomgate_api import Redactor, WisdomGateError
+from wisdomgate.run.results import (
+    DEFAULT_CONCURRENCY,
+    FolderClashError,
+    GenerateContentClient,
+    RunnerOptions,
+    RunResult,
+    check_folders,
+    refused_result,
+    utc_now,
+)
+from wisdomgate.run.run_state import RunState, input_error
+from wisdomgate.run.store import RunStores, write_if_new
+from wisdomgate_api import WisdomGateError
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
 
 __all__ = [
@@ -90,83 +95,7 @@ __all__ = [
     "check_folders",
 ]
 
-DEFAULT_CONCURRENCY = 4
-
-
-class GenerateContentClient(Protocol):
-    """What the runner needs of a client (wisdomgate_api.AsyncClient has it)."""
-
-    async def generate_content(
-        self, model: str, request: GenerateContentRequest
-    ) -> GenerateContentResponse:
-        """Send one request and return the parsed answer."""
-        ...
-
-
-class FolderClashError(UsageError):
-    """Two runs would write into the same output folder."""
-
-
-@dataclass(frozen=True)
-class RunnerOptions:
-    """How to run: how many runs at once, how fast per model, what to mask, whether to resume."""
-
-    concurrency: int = DEFAULT_CONCURRENCY
-    requests_per_minute: float | None = DEFAULT_REQUESTS_PER_MINUTE  # None: no limit
-    redactor: Redactor = field(default_factory=Redactor)
-    resume: bool = False  # reuse answers already in the run folders for unchanged requests
-    prices: PriceTable = field(default_factory=builtin_prices)  # what each answer cost
-    budget: Budget | None = None  # --max-cost: no run starts once it is reached
-    replayed: bool = False  # answers come from a cassette (--replay): nothing is paid now
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """A finished run: its plan, manifest record and output folder."""
-
-    plan: PlannedRun
-    record: RunRecord
-    folder: Path
-
-    @property
-    def passed(self) -> bool:
-        """True when every turn passed."""
-        return self.record.status == "passed"
-
-    @property
-    def images(self) -> list[Path]:
-        """The answer images written, in turn order."""
-        return [
-            self.folder / image.file.file
-            for turn in self.record.turns
-            for image in turn.images
-            if not image.thought
-        ]
-
-    @property
-    def refused(self) -> bool:
-        """True when the run never started: another process was writing its folder."""
-        return any(
-            turn.outcome is not None and turn.outcome.kind is OutcomeKind.FOLDER_BUSY
-            for turn in self.record.turns
-        )
-
-
-def check_folders(plans: Sequence[PlannedRun], stores: RunStores) -> None:
-    """FolderClashError when two runs map to one folder (e.g. two recipes with the same name)."""
-    seen: dict[Path, PlannedRun] = {}
-    for plan in plans:
-        folder = stores.path_of(plan)
-        other = seen.setdefault(folder, plan)
-        if other is not plan:
-            raise FolderClashError(
-                f"{plan.recipe_path} ({plan.run_id}) and {other.recipe_path} ({other.run_id})"
-                f" would both write to {folder}; give the recipes different names"
-            )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+_Request = tuple[GenerateContentRequest, Content]  # a turn's request and its own content
 
 
 def _ms(seconds: float) -> int:
@@ -247,7 +176,7 @@ class Runner:
             try:
                 jobs, problem = await self._open(state, early)  # locked until the manifest is final
             except FolderBusyError as busy:
-                return _refused(plan, self.stores, busy)
+                return refused_result(plan, self.stores, busy)
             try:
                 return await self._run_open(state, jobs, slot, started, early, problem)
             except BaseException:
@@ -263,7 +192,7 @@ class Runner:
         outcome = budget_reached(budget.max_usd, budget.spent)
         for turn in state.record.turns:
             turn.outcome = outcome
-        state.conclude(_now(), 0)
+        state.conclude(utc_now(), 0)
         files = state.files_to_save()[0]
         await in_thread(self._pool("finish"), partial(write_if_new, self.stores, plan, files))
         return RunResult(plan, state.record, self.stores.path_of(plan))
@@ -271,7 +200,7 @@ class Runner:
     async def _start(self, plan: PlannedRun) -> RunState:
         relative = self.stores.path_of(plan).relative_to(self.stores.out_dir).as_posix()
         turns = [TurnRecord(t.number) for t in plan.turns]
-        record = RunRecord(plan, relative, turns, _now(), git=await self._git_info(plan))
+        record = RunRecord(plan, relative, turns, utc_now(), git=await self._git_info(plan))
         return RunState(plan, record, self.options.redactor)
 
     async def _open(
@@ -280,13 +209,13 @@ class Runner:
         """Open, lock and clean the folder in one disk call (and write the manifest of turn 1's
         request when it could be built before: early)."""
         manifest = state.files_to_save()[0] if early is not None else None
-        call = partial(_open_folder, self.stores, state.plan, self.options.resume, manifest)
+        call = partial(open_folder, self.stores, state.plan, self.options.resume, manifest)
         opening = asyncio.ensure_future(in_thread(self._pool("quick"), call))
         try:
             folder, prepared = await asyncio.shield(opening)
         except asyncio.CancelledError:
             # the thread goes on: release the folder it opens, once it has
-            opening.add_done_callback(_close_opened)
+            opening.add_done_callback(close_opened)
             raise
         if isinstance(prepared, Exception):
             return FolderJobs(folder), prepared
@@ -320,18 +249,18 @@ class Runner:
                 raise problem  # met while the folder was prepared
             await self._turns(state, jobs, early)
         except Exception as exc:
-            if _is_local_io(exc) or isinstance(exc, OutputError):
+            if is_local_io(exc) or isinstance(exc, OutputError):
                 raise  # see the module docstring: every other run would meet it too
             # a bug: recorded in this run's manifest, and the other runs go on
             state.current.outcome = internal_error(exc, self.options.redactor)
-        state.conclude(_now(), _ms(time.monotonic() - started))
+        state.conclude(utc_now(), _ms(time.monotonic() - started))
         # Its requests are over: the run's last writes and fsyncs do not hold a slot.
         await self._finishing.acquire()
         slot.release()
         try:
             files, durable = state.files_to_save()
             folder = jobs.folder
-            await jobs.run(self._pool("finish"), _write_and_close, folder, files, durable)
+            await jobs.run(self._pool("finish"), write_and_close, folder, files, durable)
         finally:
             self._finishing.release()
         return RunResult(state.plan, state.record, jobs.folder.path)
@@ -418,15 +347,13 @@ class Runner:
         if answer is None:
             return
         files = state.image_files(turn.number, answer)
-        refs = (
-            await jobs.run(self._pool("quick"), _write_files, jobs.folder, files) if files else []
-        )
+        refs = await jobs.run(self._pool("quick"), write_files, jobs.folder, files) if files else []
         state.answered(turn, record, answer, user, refs)
 
     async def _save(self, state: RunState, jobs: FolderJobs) -> None:
         """Write the manifest, with the last answer's files first (durable when there are)."""
         files, durable = state.files_to_save()
-        await jobs.run(self._pool("quick"), _write_files, jobs.folder, files, durable)
+        await jobs.run(self._pool("quick"), write_files, jobs.folder, files, durable)
 
 
 class _Slot:
@@ -446,13 +373,6 @@ class _Slot:
             self._slots.release()
 
 
-# What the disk threads do for a run (wisdomgate.run.offload), one call at a time per folder.
-
-
-_Request = tuple[GenerateContentRequest, Content]
-_Prepared = tuple[dict[int, PaidAnswer], dict[int, str], dict[Path, str]]
-
-
 def _early_request(state: RunState, resume: bool) -> _Request | None:
     """Turn 1's request when it needs nothing from the folder (no --resume, no reference
     images): built before the folder is opened, its manifest written in the same disk call."""
@@ -463,75 +383,3 @@ def _early_request(state: RunState, resume: bool) -> _Request | None:
         return state.prepare(turns[0], state.record.turns[0])
     except Exception:
         return None  # built again in its turn, where the failure is recorded
-
-
-def _open_folder(
-    stores: RunStores, plan: PlannedRun, resume: bool, files: Files | None
-) -> tuple[RunStore, _Prepared | Exception]:
-    folder = stores.open(plan)
-    try:
-        prepared = _prepare_folder(folder, plan, resume)
-        if files is not None:
-            _write_files(folder, files)
-    except Exception as exc:
-        if _is_local_io(exc) or isinstance(exc, OutputError):
-            folder.close()
-            raise
-        return folder, exc  # a bug: this run records it as its internal error
-    except BaseException:
-        folder.close()
-        raise
-    return folder, prepared
-
-
-def _prepare_folder(folder: RunStore, plan: PlannedRun, resume: bool) -> _Prepared:
-    folder.remove_partial_files()
-    paid: dict[int, PaidAnswer] = {}
-    lost: dict[int, str] = {}
-    if resume:  # read before the old files go
-        paid = load_paid_answers(folder, [turn.number for turn in plan.turns])
-        lost = load_lost_answers(folder)
-    folder.remove_previous_outputs()  # reused answers are written again by their turn
-    return paid, lost, reference_names(folder, plan)  # fitted references copied in
-
-
-def _write_files(folder: RunStore, files: Files, durable: bool = False) -> list[FileRef]:
-    refs = [_write_one(folder, name, data) for name, data in files]
-    if durable:
-        folder.sync()
-    return refs
-
-
-def _write_one(folder: RunStore, name: str, data: bytes | Callable[[], BinaryIO]) -> FileRef:
-    if isinstance(data, bytes):
-        return folder.write(name, data)
-    with data() as source:  # from where the client put it: no copy in memory
-        return folder.write_stream(name, source)
-
-
-def _write_and_close(folder: RunStore, files: Files, durable: bool) -> None:
-    try:
-        _write_files(folder, files, durable)
-    finally:
-        folder.close()
-
-
-def _close_opened(opening: asyncio.Future[tuple[RunStore, _Prepared | Exception]]) -> None:
-    if not opening.cancelled() and opening.exception() is None:
-        opening.result()[0].close()
-
-
-def _refused(plan: PlannedRun, stores: RunStores, busy: FolderBusyError) -> RunResult:
-    """The result of a run refused because its folder is busy: nothing was sent or written."""
-    path = stores.path_of(plan)
-    relative = path.relative_to(stores.out_dir).as_posix()
-    turns = [TurnRecord(t.number, outcome=folder_busy(str(busy))) for t in plan.turns]
-    record = RunRecord(plan, relative, turns, _now(), status="failed", reason=str(busy))
-    record.finished_at, record.duration_ms = record.started_at, 0
-    return RunResult(plan, record, path)
-
-
-def _is_local_io(error: Exception) -> bool:
-    """An OSError of this machine (disk full, read-only, no such folder), not of the network
-    (ConnectionError and TimeoutError are OSErrors too, but concern one request only)."""
-    return isinstance(error, OSError) and not isinstance(error, ConnectionError | TimeoutError)
