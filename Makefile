@@ -29,11 +29,11 @@ screenshots: setup setup-browser  ## docs/report-gallery.png and docs/report-bas
 
 regen: setup  ## openapi.json -> generated/ (models + client) and schemas/recipe.schema.json
 	$(PY) -m codegen.regen
-	$(PY) -m wisdomgate.recipe.schema --write
+	$(PY) -m codegen.recipe_schema --write
 
 check-generated: setup  ## fail when generated/ or the recipe schema is not what `make regen` produces
 	$(PY) -m codegen.regen --check
-	$(PY) -m wisdomgate.recipe.schema --check
+	$(PY) -m codegen.recipe_schema --check
 
 lint: setup  ## ruff (runtime, tests, codegen; generated/ with codegen/ruff.toml) and mypy --strict
 	$(PY) -m ruff check .

@@ -2,7 +2,7 @@
 
 Timed as `make check-generated` does the same work (generate everything into a temporary folder,
 format it with the pinned ruff, compare) without writing into the tree: `python -m codegen.regen
---check` plus `python -m wisdomgate.recipe.schema --check`, each in a fresh process.
+--check` plus `python -m codegen.recipe_schema --check`, each in a fresh process.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def rows(workdir: Path) -> list[Row]:
     """One row: the wall time of both steps."""
     started = time.perf_counter()
-    for module in ("codegen.regen", "wisdomgate.recipe.schema"):
+    for module in ("codegen.regen", "codegen.recipe_schema"):
         subprocess.run([sys.executable, "-m", module, "--check"], cwd=ROOT, check=True)
     wall = time.perf_counter() - started
     target = f"< {TARGET_S:g} s"

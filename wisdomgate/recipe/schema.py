@@ -3,16 +3,12 @@
 It is generated from the recipe model; `config`, `system`, `safety` and `tools` come from the
 generated API models' own schemas, extended the way the runtime reads them: snake_case keys as
 well as camelCase, unknown keys refused, and `{{ templates }}` allowed for numbers, booleans and
-enum values. `python -m wisdomgate.recipe.schema --write` writes schemas/recipe.schema.json; `--check`
-exits 1 when that file is stale.
+enum values. `make regen` writes it to schemas/recipe.schema.json (codegen/recipe_schema.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +16,7 @@ from wisdomgate.recipe.format import CURRENT_VERSION, Recipe
 from wisdomgate.recipe.issues import model_fields
 from wisdomgate_api import ApiModel, OpenStrEnum, models
 
-__all__ = ["SCHEMA_ID", "SCHEMA_PATH", "main", "recipe_schema", "render_schema"]
+__all__ = ["EDITOR_COMMENT", "SCHEMA_ID", "SCHEMA_PATH", "recipe_schema", "render_schema"]
 
 SCHEMA_ID = f"urn:wisdomgate:recipe:v{CURRENT_VERSION}"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "recipe.schema.json"
@@ -127,35 +123,3 @@ def _templatable(node: Any) -> Any:
     if node.get("type") in ("integer", "number", "boolean") or "enum" in node:
         return {"anyOf": [node, _TEMPLATE_REF]}
     return {key: _templatable(value) for key, value in node.items()}
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m wisdomgate.recipe.schema [--write | --check]`; prints the schema by default."""
-    parser = argparse.ArgumentParser(prog="python -m wisdomgate.recipe.schema", description=__doc__)
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help=f"write {SCHEMA_PATH.name}")
-    group.add_argument("--check", action="store_true", help="exit 1 when the file is stale")
-    parser.add_argument("--path", type=Path, default=SCHEMA_PATH, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    text = render_schema()
-    if args.write:
-        args.path.parent.mkdir(parents=True, exist_ok=True)
-        args.path.write_text(text, encoding="utf-8")
-        print(f"wrote {args.path}")
-        return 0
-    if args.check:
-        current = args.path.read_text(encoding="utf-8") if args.path.exists() else ""
-        if current != text:
-            print(
-                f"{args.path} is stale: run `python -m wisdomgate.recipe.schema --write`",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{args.path} is up to date")
-        return 0
-    sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
