@@ -66,7 +66,8 @@ def test_off_a_terminal_each_finished_run_and_each_retry_is_one_plain_line(
     assert "\r" not in out and "\x1b" not in out
     lines = out.splitlines()
     assert len(lines) == 6
-    assert re.fullmatch(r"RETRY a-kite \[default\] turn 1: retry 1 in \d+\.\ds", lines[0])
+    retry = r"RETRY a-kite \[default\] turn 1: retry 1 in \d+\.\ds \(HTTP 503 UNAVAILABLE\)"
+    assert re.fullmatch(retry, lines[0])
     assert lines[1].startswith("PASS a-kite [default] 1 image -> ")
     assert lines[2].startswith("PASS b-kite [default] 1 image -> ")
     assert lines[3].startswith("cost: $")
@@ -167,7 +168,7 @@ def test_the_live_display_draws_the_counts_on_a_terminal() -> None:
         BatchStarted(runs=3, concurrency=2),
         RunStarted(one, turns=1),
         RunStarted(two, turns=1),
-        RetryScheduled(two, 1, retry=1, delay_s=1.0),
+        RetryScheduled(two, 1, retry=1, delay_s=1.0, reason="HTTP 429 RESOURCE_EXHAUSTED"),
         TurnAnswered(one, 1, images=2, cost_usd=None),
         RunFinished(one, "passed", images=2, duration_s=30.0),
     ]

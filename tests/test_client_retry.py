@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from wisdomgate_api import (
     RateLimitError,
     RetryPolicy,
     ServiceUnavailableError,
+    WisdomGateError,
     models,
 )
 from wisdomgate_api._core.exceptions import error_class_for
@@ -313,6 +315,22 @@ def test_server_error_is_retried_until_success(serve: Serve, sleeps: list[float]
     client, sent = serve([_status(503), _ok()])
     assert isinstance(client.generate_content("m", BODY), models.GenerateContentResponse)
     assert (len(sent), sleeps) == (2, [1.0])
+
+
+def test_on_retry_is_told_each_failed_attempt_and_the_wait_before_the_next(
+    policy: RetryPolicy,
+) -> None:
+    told: list[tuple[int | None, int, float]] = []
+
+    def on_retry(error: WisdomGateError, attempt: int, delay: float) -> None:
+        told.append((getattr(error, "status_code", None), attempt, delay))
+
+    answers = iter([_status(503), _status(500), _ok()])
+    transport = httpx.MockTransport(lambda request: next(answers))
+    watched = dataclasses.replace(policy, on_retry=on_retry)
+    with Client(api_key="test-key-123", transport=transport, retry=watched) as client:
+        client.generate_content("m", BODY)
+    assert told == [(503, 1, 1.0), (500, 2, 2.0)]
 
 
 def test_429_waits_for_retry_info(serve: Serve, sleeps: list[float]) -> None:

@@ -26,7 +26,7 @@ from wisdomgate.run import (
 )
 from wisdomgate.run.progress import sending
 from wisdomgate.run.runner import Runner, RunnerOptions, RunResult
-from wisdomgate_api import AsyncClient, BadRequestError, RetryPolicy
+from wisdomgate_api import APIStatusError, AsyncClient, BadRequestError, RetryPolicy
 
 
 class Recorder:
@@ -133,22 +133,17 @@ def test_each_retry_of_a_marked_request_is_reported_as_its_turns(
 
     asyncio.run(send())
     assert observer.events == [
-        RetryScheduled(key, 3, retry=1, delay_s=1.0),
-        RetryScheduled(key, 3, retry=2, delay_s=2.0),
+        RetryScheduled(key, 3, retry=1, delay_s=1.0, reason="HTTP 503 UNAVAILABLE"),
+        RetryScheduled(key, 3, retry=2, delay_s=2.0, reason="HTTP 503 UNAVAILABLE"),
     ]
 
 
 def test_a_retry_outside_any_run_is_not_reported() -> None:
     observer = Recorder()
-    slept: list[float] = []
-
-    async def sleep(delay: float) -> None:
-        slept.append(delay)
-
-    policy = observed_retries(RetryPolicy(async_sleep=sleep), observer)
-
-    async def retry_once() -> None:
-        await policy.async_sleep(0.5)
-
-    asyncio.run(retry_once())
-    assert slept == [0.5] and observer.events == []
+    told: list[float] = []
+    policy = observed_retries(
+        RetryPolicy(on_retry=lambda _e, _n, delay: told.append(delay)), observer
+    )
+    assert policy.on_retry is not None
+    policy.on_retry(APIStatusError("busy", status_code=503), 1, 0.5)
+    assert told == [0.5] and observer.events == []  # the policy's own on_retry is still told

@@ -191,8 +191,13 @@ class BaseClient:
     def _should_retry(self, error: WisdomGateError, attempt: int) -> bool:
         return should_retry(self.retry, error, attempt)
 
-    def _retry_delay(self, error: WisdomGateError, attempt: int, options: RequestOptions) -> float:
+    def _announce_retry(
+        self, error: WisdomGateError, attempt: int, options: RequestOptions
+    ) -> float:
+        """The delay before the next attempt, logged and told to the policy's on_retry."""
         delay = retry_delay(self.retry, error, attempt)
+        if self.retry.on_retry is not None:
+            self.retry.on_retry(error, attempt, delay)
         logger.info(
             "%s %s failed (%s); retrying in %.2fs, attempt %d of %d",
             options.method,
@@ -257,7 +262,7 @@ class SyncAPIClient(BaseClient):
             except (APIStatusError, APIConnectionError) as error:
                 if not self._should_retry(error, attempt):
                     raise
-                self.retry.sleep(self._retry_delay(error, attempt, options))
+                self.retry.sleep(self._announce_retry(error, attempt, options))
             attempt += 1
 
     def _send_once(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> Received:
@@ -360,7 +365,7 @@ class AsyncAPIClient(BaseClient):
             except (APIStatusError, APIConnectionError) as error:
                 if not self._should_retry(error, attempt):
                     raise
-                await self.retry.async_sleep(self._retry_delay(error, attempt, options))
+                await self.retry.async_sleep(self._announce_retry(error, attempt, options))
             attempt += 1
 
     async def _send_once(self, options: RequestOptions, timeout: TimeoutArg | NotGiven) -> Received:

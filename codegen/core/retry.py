@@ -86,6 +86,11 @@ class RetryPolicy:
     )
     random: Callable[[], float] = field(default=_random.random, compare=False, repr=False)
     clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
+    # Told before each retry: the error of the attempt that failed, its number (1-based), and
+    # the delay before the next one; for progress displays and retry counts (it cannot veto).
+    on_retry: Callable[[WisdomGateError, int, float], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

@@ -127,9 +127,10 @@ class Tally:
 
 
 def retry_line(event: RetryScheduled) -> str:
-    """`RETRY recipe [run id] turn 1: retry 2 in 4.0s`."""
+    """`RETRY recipe [run id] turn 1: retry 2 in 4.0s (HTTP 503 UNAVAILABLE)`."""
     run, wait = event.run, f"{event.delay_s:.1f}s"
-    return f"RETRY {run.recipe} [{run.run_id}] turn {event.turn}: retry {event.retry} in {wait}"
+    where = f"{run.recipe} [{run.run_id}] turn {event.turn}"
+    return f"RETRY {where}: retry {event.retry} in {wait} ({event.reason})"
 
 
 class ProgressView:

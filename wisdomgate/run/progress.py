@@ -21,13 +21,13 @@ import contextlib
 import contextvars
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from wisdomgate.recipe import PlannedRun
 from wisdomgate.run.records import RunRecord, RunStatus, TurnRecord
-from wisdomgate_api import RetryPolicy
+from wisdomgate_api import APIConnectionError, APIStatusError, RetryPolicy, WisdomGateError
 
 __all__ = [
     "BatchStarted",
@@ -95,6 +95,7 @@ class RetryScheduled:
     turn: int
     retry: int
     delay_s: float
+    reason: str  # what failed: `HTTP 503 UNAVAILABLE`, `ConnectError`
 
 
 @dataclass(frozen=True)
@@ -186,18 +187,29 @@ def sending(run: RunKey, turn: int) -> Iterator[_Sending]:
 
 
 def observed_retries(policy: RetryPolicy, observer: ProgressObserver | None) -> RetryPolicy:
-    """The policy, its async sleep counting each retry of a marked request (for the turn's
-    record) and reporting it to the observer, if any."""
-    sleep = policy.async_sleep
+    """The policy, its on_retry counting each retry of a marked request (for the turn's record)
+    and reporting it to the observer, if any; an on_retry it had is still called."""
+    earlier = policy.on_retry
     kept: list[ProgressObserver | None] = [observer]
 
-    def observing_sleep(delay: float) -> Awaitable[Any]:
+    def on_retry(error: WisdomGateError, attempt: int, delay: float) -> None:
+        if earlier is not None:
+            earlier(error, attempt, delay)
         current = _SENDING.get()
         if current is not None:
             current.retries += 1
-            event = RetryScheduled(current.run, current.turn, current.retries, delay)
+            event = RetryScheduled(
+                current.run, current.turn, current.retries, delay, retry_reason(error)
+            )
             kept[0] = notify(kept[0], event)
-        return sleep(delay)
 
-    wrapped: Callable[[float], Awaitable[Any]] = observing_sleep
-    return dataclasses.replace(policy, async_sleep=wrapped)
+    return dataclasses.replace(policy, on_retry=on_retry)
+
+
+def retry_reason(error: WisdomGateError) -> str:
+    """Why a request is sent again, in a few words: `HTTP 503 UNAVAILABLE`, `ConnectError`."""
+    if isinstance(error, APIStatusError):
+        return f"HTTP {error.status_code} {error.status or ''}".rstrip()
+    if isinstance(error, APIConnectionError) and error.cause:
+        return error.cause
+    return type(error).__name__
