@@ -112,24 +112,44 @@ def _auto(
     """The images with `auto` ones fitted at the largest rung where every request fits."""
     if all(image is not None for images in fixed for image in images):
         return [tuple(i for i in images if i is not None) for images in fixed]
-    sent: list[tuple[ImageInput, ...]] = []
+    unfit = [
+        _cannot(ref, side)
+        for turn, images in zip(turns, fixed, strict=True)
+        for ref, image in zip(turn.references, images, strict=True)
+        if image is None and isinstance(side := fitter.long_side(ref.image), str)
+    ]
+    if unfit:  # every unreadable header at once, as a fit of every image would find them
+        issues += unfit
+        return _as_they_are(turns)
     target = int(limit * (1 - AUTO_HEADROOM))
-    for rung in FIT_LADDER:
+    for rung in FIT_LADDER[:-1]:
         problems: list[Issue] = []
-        sent = [
-            tuple(
-                _at(ref, image, rung, fitter, problems)
-                for ref, image in zip(t.references, images, strict=True)
-            )
-            for t, images in zip(turns, fixed, strict=True)
-        ]
+        sent = _at_rung(turns, fixed, rung, target, fitter, problems)
         if problems:
             issues += problems
+            return _as_they_are(turns)
+        if sent is not None:
             return sent
-        if _first_over(turns, sent, target) is None:
-            return sent
+    return _at_last_rung(turns, fixed, limit, target, fitter, issues)
+
+
+def _at_last_rung(
+    turns: Sequence[TurnImages],
+    fixed: list[list[ImageInput | None]],
+    limit: int,
+    target: int,
+    fitter: Fitter,
+    issues: list[Issue],
+) -> list[tuple[ImageInput, ...]]:
+    """The images at the smallest rung, and the problem when even that is over the limit."""
+    problems: list[Issue] = []
+    sent = _at_rung(turns, fixed, FIT_LADDER[-1], None, fitter, problems)
+    if problems or sent is None:
+        issues += problems
+        return _as_they_are(turns)
     over = _first_over(turns, sent, target)
-    assert over is not None  # the loop returns as soon as no request is over
+    if over is None:
+        return sent
     turn, size = over
     message = (
         f"fit: auto cannot bring the request of turn {turn.number} within the limit: even with"
@@ -139,6 +159,56 @@ def _auto(
     fix = "send fewer reference images (earlier turns' images count too), or lower the fixed fits"
     issues.append(Issue(turn.where, message, fix))
     return sent
+
+
+def _at_rung(
+    turns: Sequence[TurnImages],
+    fixed: list[list[ImageInput | None]],
+    rung: int,
+    target: int | None,
+    fitter: Fitter,
+    problems: list[Issue],
+) -> list[tuple[ImageInput, ...]] | None:
+    """Each turn's images with the `auto` ones at this rung; None as soon as the last turn's
+    request is sure to be over target (None: no target, every image is fitted).
+
+    The last request holds every text and image of the run, so it is the largest: the rung
+    fits exactly when it does. Its size only grows as images are fitted, so the first time a
+    partial sum is over the target, the rung cannot fit and the rest is not encoded. The
+    largest images (expected from their pixel count) go first, to find that out soonest; the
+    order changes what is encoded, never which rung is chosen.
+    """
+    texts = list(turns[-1].texts)
+    sizes = [image.size_bytes for images in fixed for image in images if image is not None]
+    pending = [
+        (t, j) for t, images in enumerate(fixed) for j, image in enumerate(images) if image is None
+    ]
+    pending.sort(key=lambda tj: -_expected(turns[tj[0]].references[tj[1]], rung, fitter))
+    done: dict[tuple[int, int], ImageInput] = {}
+    for t, j in pending:
+        found = _at(turns[t].references[j], None, rung, fitter, problems)
+        if problems:
+            return None
+        done[t, j] = found
+        sizes.append(found.size_bytes)
+        if target is not None and request_bytes(texts, sizes) > target:
+            return None
+    return [
+        tuple(image or done[t, j] for j, image in enumerate(images))
+        for t, images in enumerate(fixed)
+    ]
+
+
+def _expected(ref: Reference, rung: int, fitter: Fitter) -> float:
+    """The bytes an image is expected to take at rung: its own, scaled by pixel count."""
+    side = fitter.long_side(ref.image)
+    scale = min(1.0, rung / side) if isinstance(side, int) else 1.0
+    return ref.image.size_bytes * scale**2
+
+
+def _as_they_are(turns: Sequence[TurnImages]) -> list[tuple[ImageInput, ...]]:
+    """Each turn's references unfitted (what is returned with a problem: nothing is sent)."""
+    return [tuple(ref.image for ref in turn.references) for turn in turns]
 
 
 def _at(
