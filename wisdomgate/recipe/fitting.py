@@ -17,9 +17,9 @@ from wisdomgate.recipe.checks import check_reference_images, request_bytes
 from wisdomgate.recipe.fit_image import FitFormat
 from wisdomgate.recipe.fit_spool import FitSettings, Fitter
 from wisdomgate.recipe.format import FitOptions, FitValue
-from wisdomgate.recipe.plan import ImageInput
+from wisdomgate.recipe.plan import AutoFit, ImageInput
 
-__all__ = ["FIT_LADDER", "TurnImages", "fit_settings", "fit_turns"]
+__all__ = ["FIT_LADDER", "TurnImages", "auto_fit", "fit_settings", "fit_turns"]
 
 FIT_LADDER = (4096, 3072, 2560, 2048, 1792, 1536, 1280, 1024, 768, 512, 384, 256)
 DEFAULT_QUALITY = 85  # where JPEG artefacts stop being visible in photos, at a third the bytes
@@ -87,6 +87,20 @@ def fit_turns(
             break
     issues += _size_issue(turns, sent, info, limit, fitter)
     return sent, issues
+
+
+def auto_fit(
+    turns: Sequence[TurnImages], sent: Sequence[tuple[ImageInput, ...]], limit: int
+) -> AutoFit | None:
+    """What `fit: auto` chose for the run whose images are `sent`; None when none is `auto`."""
+    images = [image for images in sent for image in images]
+    chosen = [image.fitted for image in images if image.fitted and image.fitted.auto]
+    if not chosen or not turns:
+        return None
+    request = request_bytes(list(turns[-1].texts), [image.size_bytes for image in images])
+    side = chosen[0].long_side
+    smaller = sum(max(fit.width, fit.height) < side for fit in chosen)
+    return AutoFit(side, len(chosen), smaller, request, limit)
 
 
 def _fixed(ref: Reference, fitter: Fitter, issues: list[Issue]) -> ImageInput | None:
