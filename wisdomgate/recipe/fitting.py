@@ -4,6 +4,8 @@ Each turn's request carries every reference image of the conversation so far, so
 and `fit: auto` look at the whole run. `auto` picks one long side for all of a run's `auto`
 images: the largest rung of FIT_LADDER at which every turn's estimated request is within the
 model's limit. The ladder is fixed and searched from the top, so the choice is deterministic.
+It is not bisected: an encoder's output need not shrink with the pixel count, so a bisection
+could choose another rung; instead a rung that cannot fit is given up early (_at_rung).
 """
 
 from __future__ import annotations
