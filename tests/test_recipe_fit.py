@@ -212,3 +212,49 @@ def test_fit_auto_counts_the_images_of_earlier_turns(tmp_path: Path) -> None:
     sent = [image for turn in plan.turns for image in turn.images]
     assert len({image.fitted.long_side for image in sent if image.fitted}) == 1
     assert sum(4 * image.size_bytes // 3 for image in sent) < 20 * MIB
+
+
+def test_the_plan_says_what_fit_auto_chose(tmp_path: Path) -> None:
+    for index in range(3):
+        noise(tmp_path, f"p{index}.png")
+    (plan,) = load_plans(
+        [write(tmp_path, "fit: auto\nturns:\n  - prompt: p\n    images: [{path: 'p*.png'}]\n")]
+    )
+    chosen = {image.fitted.long_side for image in plan.turns[0].images if image.fitted}
+    assert plan.auto_fit is not None
+    assert (plan.auto_fit.long_side, plan.auto_fit.references) == (chosen.pop(), 3)
+    assert plan.auto_fit.limit_bytes == 20 * MIB
+    assert plan.auto_fit.request_bytes > sum(image.size_bytes for image in plan.turns[0].images)
+
+
+def test_a_run_without_fit_auto_has_no_auto_choice(tmp_path: Path) -> None:
+    picture(tmp_path, "a.png")
+    body = "turns:\n  - prompt: p\n    images: [{path: a.png, fit: 512}]\n"
+    (plan,) = load_plans([write(tmp_path, body)])
+    assert plan.auto_fit is None
+
+
+def test_validate_reports_each_run_s_auto_choice(tmp_path: Path) -> None:
+    picture(tmp_path, "a.png")
+    body = "fit: auto\nmatrix:\n  n: [x, y]\nturns:\n  - prompt: '{{ n }}'\n    images: [a.png]\n"
+    (report,) = validate_paths([write(tmp_path, body)]).files
+    assert [run_id for run_id, _ in report.auto_fits] == ["n=x", "n=y"]
+    assert {fit.describe() for _, fit in report.auto_fits} == {
+        f"fit: auto -> {FIT_LADDER[0]} px (1 reference, all already smaller; request 0.0 MB of"
+        " 20.0 MB)"
+    }
+
+
+def test_the_auto_choice_counts_the_references_already_smaller(tmp_path: Path) -> None:
+    ballast(tmp_path, "heavy.png", 14)
+    noise(tmp_path, "big.png", (1600, 1200))
+    picture(tmp_path, "small.png", (200, 100))
+    body = (
+        "turns:\n  - prompt: p\n    images:\n      - {path: heavy.png, fit: false}\n"
+        "      - {path: big.png, fit: auto}\n      - {path: small.png, fit: auto}\n"
+    )
+    (plan,) = load_plans([write(tmp_path, body)])
+    assert plan.auto_fit is not None
+    assert (plan.auto_fit.references, plan.auto_fit.smaller) == (2, 1)
+    assert plan.auto_fit.long_side < 1600
+    assert "(2 references, 1 already smaller; request 1" in plan.auto_fit.describe()

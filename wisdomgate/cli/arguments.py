@@ -196,7 +196,8 @@ def _run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--quiet",
         "-q",
         action="store_true",
-        help="no progress: print only the runs that failed and the summary",
+        help="no progress: print only the runs that failed and the summary (with --dry-run: the"
+        " busy runs and the summary)",
     )
     run.add_argument(
         "--max-cost",

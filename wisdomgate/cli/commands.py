@@ -277,7 +277,7 @@ def _command_run(args: argparse.Namespace) -> int:
         check_budget(plans, prices, args.max_cost)
     if args.dry_run:
         written = dry_run(plans, OutputFolders(args.out))
-        Reporter(sys.stdout).dry_run(written, args.out)
+        Reporter(sys.stdout).dry_run(written, args.out, quiet=args.quiet)
         return EXIT_USAGE if _all_refused(written) else EXIT_OK
     with _endpoint(args) as (key, base_url):
         cassette = _open_cassette(args, key)
@@ -311,6 +311,8 @@ def _command_validate(args: argparse.Namespace) -> int:
         if file.ok:
             runs = f"{file.runs} run{'' if file.runs == 1 else 's'}"
             print(f"OK {file.path} ({file.name}, {runs}; {file.migration})")
+            for run_id, fit in file.auto_fits:  # the size a run's references are sent at
+                print(terminal_text(f"  {file.name} [{run_id}] {fit.describe()}"))
     for warning in report.general_warnings:
         print(warning, file=sys.stderr)
     problems = len(report.errors)

@@ -87,8 +87,11 @@ class Reporter:
                 " (or run with --retry-lost-answers)"
             )
 
-    def dry_run(self, results: Sequence[DryRunResult], out_dir: Path) -> None:
-        """Each request body written, then a reminder that nothing was sent."""
+    def dry_run(
+        self, results: Sequence[DryRunResult], out_dir: Path, *, quiet: bool = False
+    ) -> None:
+        """Each request body written, then a reminder that nothing was sent; quiet: only the
+        runs that could not be written (BUSY) and that reminder."""
         count = 0
         for result in results:
             plan = result.plan
@@ -96,6 +99,8 @@ class Reporter:
                 self.line(f"BUSY {plan.recipe_name} [{plan.run_id}] {result.busy}")
             for request in result.requests:
                 count += 1
+                if quiet:
+                    continue
                 kind = "preview, earlier answers are placeholders" if request.preview else "exact"
                 self.line(
                     f"DRY-RUN {plan.recipe_name} [{plan.run_id}] turn {request.turn}:"

@@ -10,10 +10,18 @@ from wisdomgate.recipe.loader import (
     load_plans,
     validate_paths,
 )
-from wisdomgate.recipe.plan import Expectations, Fitted, ImageInput, PlannedRun, PlannedTurn
+from wisdomgate.recipe.plan import (
+    AutoFit,
+    Expectations,
+    Fitted,
+    ImageInput,
+    PlannedRun,
+    PlannedTurn,
+)
 from wisdomgate.recipe.schema import render_schema
 
 __all__ = [
+    "AutoFit",
     "Expectations",
     "FileReport",
     "Fitted",

@@ -12,14 +12,14 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from wisdomgate.recipe.image_decode import register_heif_opener
 
-__all__ = ["FitFormat", "FittedBytes", "fit_bytes", "oriented_size"]
+__all__ = ["DecodedSources", "FitFormat", "FittedBytes", "fit_bytes", "oriented_size"]
 
 FitFormat = Literal["jpeg", "webp"]
 
@@ -30,6 +30,31 @@ _RESAMPLE = Image.Resampling.LANCZOS
 _JPEG_SUBSAMPLING = 2  # 4:2:0
 _WEBP_METHOD = 4  # libwebp's default speed/size trade-off, fixed so it cannot drift
 _SRGB = ImageCms.createProfile("sRGB")
+
+
+@dataclass
+class DecodedSources:
+    """Decoded sources (upright, sRGB, flattened) kept for the next rung of `fit: auto`.
+
+    Keyed by (sha256, the decoder's size): a JPEG decoded at 1/2, 1/4 or 1/8 scale is another
+    image. Entries are kept until max_pixels is reached, then new ones are not kept (never
+    evicted): `auto` visits the same images rung after rung, which an LRU would thrash.
+    """
+
+    max_pixels: int = 48_000_000  # about 150 MB of RGB; a dozen phone photos would be 2 GB
+    _images: dict[tuple[str, int, int], Image.Image] = field(default_factory=dict)
+    _pixels: int = 0
+
+    def get(self, key: tuple[str, int, int]) -> Image.Image | None:
+        """The decoded image kept under key, if any."""
+        return self._images.get(key)
+
+    def keep(self, key: tuple[str, int, int], image: Image.Image) -> None:
+        """Keep image under key while the budget allows."""
+        pixels = image.width * image.height
+        if key not in self._images and self._pixels + pixels <= self.max_pixels:
+            self._images[key] = image
+            self._pixels += pixels
 
 
 @dataclass(frozen=True)
@@ -54,28 +79,28 @@ def _upright(size: tuple[int, int], orientation: int) -> tuple[int, int]:
     return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
 
 
-def fit_bytes(data: bytes, long_side: int, fmt: FitFormat, quality: int) -> FittedBytes:
+def fit_bytes(
+    data: bytes,
+    long_side: int,
+    fmt: FitFormat,
+    quality: int,
+    *,
+    sources: DecodedSources | None = None,
+    sha256: str = "",
+) -> FittedBytes:
     """data downsized so that its long side is at most long_side (never enlarged), re-encoded.
 
     An image with transparency is written as lossless WebP (JPEG has no alpha); any other as
-    `fmt` at `quality`. OSError or ValueError when data does not decode.
+    `fmt` at `quality`. With `sources` (and the data's sha256), the decoded image is taken from
+    or kept there: the same pixels, so the same bytes, without decoding again. OSError or
+    ValueError when data does not decode.
     """
-    with _open(data) as opened:
-        width, height = _upright(opened.size, opened.getexif().get(0x0112, 1))
-        scale = long_side / max(width, height)
-        if scale <= 0.5 and opened.format == "JPEG":
-            # libjpeg decodes at 1/2, 1/4 or 1/8 scale directly; at least twice the target is
-            # kept, so the Lanczos pass below still has the detail it needs
-            opened.draft(
-                None, (math.ceil(opened.width * scale * 2), math.ceil(opened.height * scale * 2))
-            )
-        image = ImageOps.exif_transpose(opened)  # a copy, upright
-        icc = opened.info.get("icc_profile")
-    image = _to_srgb(image, icc)
-    image = _flatten_mode(image)
+    image, (width, height), scale = _decoded(data, long_side, sources, sha256)
     if scale < 1:  # the size from the original's, whatever the decoder's scale was
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         image = image.resize(size, _RESAMPLE)
+    else:
+        image = image.copy()  # a kept source is shared; its info is cleared below
     image.info = {}  # Pillow's encoders carry some of it over (a JPEG comment, an ICC profile)
     out = io.BytesIO()
     if image.mode in ("RGBA", "LA"):
@@ -86,6 +111,32 @@ def fit_bytes(data: bytes, long_side: int, fmt: FitFormat, quality: int) -> Fitt
         return FittedBytes(out.getvalue(), "image/webp", image.width, image.height, quality)
     image.save(out, "JPEG", quality=quality, subsampling=_JPEG_SUBSAMPLING, optimize=False)
     return FittedBytes(out.getvalue(), "image/jpeg", image.width, image.height, quality)
+
+
+def _decoded(
+    data: bytes, long_side: int, sources: DecodedSources | None, sha256: str
+) -> tuple[Image.Image, tuple[int, int], float]:
+    """The source decoded (at the JPEG draft scale the long side allows), upright, in sRGB and
+    flattened; its upright size at full scale; and the scale to resize it by."""
+    with _open(data) as opened:
+        width, height = _upright(opened.size, opened.getexif().get(0x0112, 1))
+        scale = long_side / max(width, height)
+        if scale <= 0.5 and opened.format == "JPEG":
+            # libjpeg decodes at 1/2, 1/4 or 1/8 scale directly; at least twice the target is
+            # kept, so the Lanczos pass below still has the detail it needs
+            opened.draft(
+                None, (math.ceil(opened.width * scale * 2), math.ceil(opened.height * scale * 2))
+            )
+        key = (sha256, *opened.size)  # the size the decoder will produce (draft sets it)
+        kept = sources.get(key) if sources is not None and sha256 else None
+        if kept is not None:
+            return kept, (width, height), scale
+        image = ImageOps.exif_transpose(opened)  # a copy, upright
+        icc = opened.info.get("icc_profile")
+    image = _flatten_mode(_to_srgb(image, icc))
+    if sources is not None and sha256:
+        sources.keep(key, image)
+    return image, (width, height), scale
 
 
 def _open(data: bytes) -> Image.Image:

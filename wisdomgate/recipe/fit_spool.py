@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from wisdomgate.recipe.fit_image import FitFormat, fit_bytes, oriented_size
+from wisdomgate.recipe.fit_image import DecodedSources, FitFormat, fit_bytes, oriented_size
 from wisdomgate.recipe.image_decode import HEIF_DECODER
 from wisdomgate.recipe.plan import Fitted, ImageInput
 
@@ -53,6 +53,8 @@ class Fitter:
     # sha256 -> oriented (width, height), or why the image cannot be fitted
     _sizes: dict[str, tuple[int, int] | str] = field(default_factory=dict)
     _fitted: dict[tuple[str, int, FitFormat, int], ImageInput | str] = field(default_factory=dict)
+    # each source decoded once for the rungs `fit: auto` tries (within a memory budget)
+    _sources: DecodedSources = field(default_factory=DecodedSources)
 
     def long_side(self, image: ImageInput) -> int | str:
         """The image's long side as it is seen (EXIF orientation applied), or the problem."""
@@ -85,7 +87,15 @@ class Fitter:
 
     def _encode(self, image: ImageInput, side: int, settings: FitSettings) -> ImageInput | str:
         try:
-            out = fit_bytes(_read(image), side, settings.format, settings.quality)
+            data = _read(image)
+            out = fit_bytes(
+                data,
+                side,
+                settings.format,
+                settings.quality,
+                sources=self._sources,
+                sha256=image.sha256,
+            )
         except (OSError, ValueError) as exc:
             return _problem(image, exc)
         digest = hashlib.sha256(out.data).hexdigest()

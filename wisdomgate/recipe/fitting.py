@@ -4,6 +4,8 @@ Each turn's request carries every reference image of the conversation so far, so
 and `fit: auto` look at the whole run. `auto` picks one long side for all of a run's `auto`
 images: the largest rung of FIT_LADDER at which every turn's estimated request is within the
 model's limit. The ladder is fixed and searched from the top, so the choice is deterministic.
+It is not bisected: an encoder's output need not shrink with the pixel count, so a bisection
+could choose another rung; instead a rung that cannot fit is given up early (_at_rung).
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from wisdomgate.recipe.checks import check_reference_images, request_bytes
 from wisdomgate.recipe.fit_image import FitFormat
 from wisdomgate.recipe.fit_spool import FitSettings, Fitter
 from wisdomgate.recipe.format import FitOptions, FitValue
-from wisdomgate.recipe.plan import ImageInput
+from wisdomgate.recipe.plan import AutoFit, ImageInput
 
-__all__ = ["FIT_LADDER", "TurnImages", "fit_settings", "fit_turns"]
+__all__ = ["FIT_LADDER", "TurnImages", "auto_fit", "fit_settings", "fit_turns"]
 
 FIT_LADDER = (4096, 3072, 2560, 2048, 1792, 1536, 1280, 1024, 768, 512, 384, 256)
 DEFAULT_QUALITY = 85  # where JPEG artefacts stop being visible in photos, at a third the bytes
@@ -89,6 +91,20 @@ def fit_turns(
     return sent, issues
 
 
+def auto_fit(
+    turns: Sequence[TurnImages], sent: Sequence[tuple[ImageInput, ...]], limit: int
+) -> AutoFit | None:
+    """What `fit: auto` chose for the run whose images are `sent`; None when none is `auto`."""
+    images = [image for images in sent for image in images]
+    chosen = [image.fitted for image in images if image.fitted and image.fitted.auto]
+    if not chosen or not turns:
+        return None
+    request = request_bytes(list(turns[-1].texts), [image.size_bytes for image in images])
+    side = chosen[0].long_side
+    smaller = sum(max(fit.width, fit.height) < side for fit in chosen)
+    return AutoFit(side, len(chosen), smaller, request, limit)
+
+
 def _fixed(ref: Reference, fitter: Fitter, issues: list[Issue]) -> ImageInput | None:
     """The image with a fixed fit applied; None for an `auto` one (chosen later)."""
     if ref.settings is None:
@@ -112,24 +128,44 @@ def _auto(
     """The images with `auto` ones fitted at the largest rung where every request fits."""
     if all(image is not None for images in fixed for image in images):
         return [tuple(i for i in images if i is not None) for images in fixed]
-    sent: list[tuple[ImageInput, ...]] = []
+    unfit = [
+        _cannot(ref, side)
+        for turn, images in zip(turns, fixed, strict=True)
+        for ref, image in zip(turn.references, images, strict=True)
+        if image is None and isinstance(side := fitter.long_side(ref.image), str)
+    ]
+    if unfit:  # every unreadable header at once, as a fit of every image would find them
+        issues += unfit
+        return _as_they_are(turns)
     target = int(limit * (1 - AUTO_HEADROOM))
-    for rung in FIT_LADDER:
+    for rung in FIT_LADDER[:-1]:
         problems: list[Issue] = []
-        sent = [
-            tuple(
-                _at(ref, image, rung, fitter, problems)
-                for ref, image in zip(t.references, images, strict=True)
-            )
-            for t, images in zip(turns, fixed, strict=True)
-        ]
+        sent = _at_rung(turns, fixed, rung, target, fitter, problems)
         if problems:
             issues += problems
+            return _as_they_are(turns)
+        if sent is not None:
             return sent
-        if _first_over(turns, sent, target) is None:
-            return sent
+    return _at_last_rung(turns, fixed, limit, target, fitter, issues)
+
+
+def _at_last_rung(
+    turns: Sequence[TurnImages],
+    fixed: list[list[ImageInput | None]],
+    limit: int,
+    target: int,
+    fitter: Fitter,
+    issues: list[Issue],
+) -> list[tuple[ImageInput, ...]]:
+    """The images at the smallest rung, and the problem when even that is over the limit."""
+    problems: list[Issue] = []
+    sent = _at_rung(turns, fixed, FIT_LADDER[-1], None, fitter, problems)
+    if problems or sent is None:
+        issues += problems
+        return _as_they_are(turns)
     over = _first_over(turns, sent, target)
-    assert over is not None  # the loop returns as soon as no request is over
+    if over is None:
+        return sent
     turn, size = over
     message = (
         f"fit: auto cannot bring the request of turn {turn.number} within the limit: even with"
@@ -139,6 +175,56 @@ def _auto(
     fix = "send fewer reference images (earlier turns' images count too), or lower the fixed fits"
     issues.append(Issue(turn.where, message, fix))
     return sent
+
+
+def _at_rung(
+    turns: Sequence[TurnImages],
+    fixed: list[list[ImageInput | None]],
+    rung: int,
+    target: int | None,
+    fitter: Fitter,
+    problems: list[Issue],
+) -> list[tuple[ImageInput, ...]] | None:
+    """Each turn's images with the `auto` ones at this rung; None as soon as the last turn's
+    request is sure to be over target (None: no target, every image is fitted).
+
+    The last request holds every text and image of the run, so it is the largest: the rung
+    fits exactly when it does. Its size only grows as images are fitted, so the first time a
+    partial sum is over the target, the rung cannot fit and the rest is not encoded. The
+    largest images (expected from their pixel count) go first, to find that out soonest; the
+    order changes what is encoded, never which rung is chosen.
+    """
+    texts = list(turns[-1].texts)
+    sizes = [image.size_bytes for images in fixed for image in images if image is not None]
+    pending = [
+        (t, j) for t, images in enumerate(fixed) for j, image in enumerate(images) if image is None
+    ]
+    pending.sort(key=lambda tj: -_expected(turns[tj[0]].references[tj[1]], rung, fitter))
+    done: dict[tuple[int, int], ImageInput] = {}
+    for t, j in pending:
+        found = _at(turns[t].references[j], None, rung, fitter, problems)
+        if problems:
+            return None
+        done[t, j] = found
+        sizes.append(found.size_bytes)
+        if target is not None and request_bytes(texts, sizes) > target:
+            return None
+    return [
+        tuple(image or done[t, j] for j, image in enumerate(images))
+        for t, images in enumerate(fixed)
+    ]
+
+
+def _expected(ref: Reference, rung: int, fitter: Fitter) -> float:
+    """The bytes an image is expected to take at rung: its own, scaled by pixel count."""
+    side = fitter.long_side(ref.image)
+    scale = min(1.0, rung / side) if isinstance(side, int) else 1.0
+    return ref.image.size_bytes * scale**2
+
+
+def _as_they_are(turns: Sequence[TurnImages]) -> list[tuple[ImageInput, ...]]:
+    """Each turn's references unfitted (what is returned with a problem: nothing is sent)."""
+    return [tuple(ref.image for ref in turn.references) for turn in turns]
 
 
 def _at(

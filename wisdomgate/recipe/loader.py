@@ -23,7 +23,7 @@ from wisdomgate.recipe.format import parse_recipe
 from wisdomgate.recipe.migrations import migration_message
 from wisdomgate.recipe.options import LoadOptions
 from wisdomgate.recipe.paths import PATH_ERRORS, name_problem, path_error, path_problem
-from wisdomgate.recipe.plan import PlannedRun
+from wisdomgate.recipe.plan import AutoFit, PlannedRun
 from wisdomgate.recipe.planner import RecipeSource, plan_recipe
 from wisdomgate.recipe.variables import check_cli_vars, unused_cli_vars
 from wisdomgate.recipe.yaml_reader import SourceMap, parse_yaml
@@ -55,6 +55,7 @@ class FileReport:
     errors: tuple[RecipeError, ...]
     warnings: tuple[RecipeError, ...]
     migration: str  # the format version, and what a migration to the current one would change
+    auto_fits: tuple[tuple[str, AutoFit], ...] = ()  # (run id, what `fit: auto` chose)
 
     @property
     def ok(self) -> bool:
@@ -154,7 +155,14 @@ def validate_paths(
         extra = (duplicates[r.path],) if r.path in duplicates else ()
         reports.append(
             FileReport(
-                r.path, r.version, r.name, r.runs, (*r.errors, *extra), r.warnings, r.migration
+                r.path,
+                r.version,
+                r.name,
+                r.runs,
+                (*r.errors, *extra),
+                r.warnings,
+                r.migration,
+                tuple((p.run_id, p.auto_fit) for p in r.plans if p.auto_fit is not None),
             )
         )
     return ValidationReport(tuple(reports), tuple(_unused_vars(cli_vars, results)))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wisdomgate_api.models import Content, GenerationConfig, SafetySetting, Tool
 
-__all__ = ["Expectations", "Fitted", "ImageInput", "PlannedRun", "PlannedTurn"]
+__all__ = ["AutoFit", "Expectations", "Fitted", "ImageInput", "PlannedRun", "PlannedTurn"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,30 @@ class Fitted:
     width: int  # of the bytes sent
     height: int
     quality: int | None  # None: lossless (an image with transparency, as WebP)
+
+
+@dataclass(frozen=True)
+class AutoFit:
+    """What `fit: auto` chose for a run: one long side for its `auto` references, and the
+    largest request (the last turn's, estimated) against the model's limit."""
+
+    long_side: int
+    references: int  # the run's images fitted by `auto` (every turn's)
+    smaller: int  # of those, the ones already within long_side (re-encoded at their own size)
+    request_bytes: int
+    limit_bytes: int
+
+    def describe(self) -> str:
+        """`fit: auto -> 1536 px (3 references, request 18.9 MB of 20.0 MB)`."""
+        count = f"{self.references} reference{'' if self.references == 1 else 's'}"
+        if self.smaller:
+            count += ", all" if self.smaller == self.references else f", {self.smaller}"
+            count += " already smaller"
+        request, limit = self.request_bytes / 2**20, self.limit_bytes / 2**20
+        return (
+            f"fit: auto -> {self.long_side} px ({count}; request {request:.1f} MB"
+            f" of {limit:.1f} MB)"
+        )
 
 
 @dataclass(frozen=True)
@@ -78,3 +102,4 @@ class PlannedRun:
     tools: tuple[Tool, ...] | None
     turns: tuple[PlannedTurn, ...]
     variables: Mapping[str, str]
+    auto_fit: AutoFit | None = None  # what `fit: auto` chose; None when no image asks for it

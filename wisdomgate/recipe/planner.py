@@ -19,7 +19,13 @@ from wisdomgate.recipe.api_fields import parse_safety, parse_system, parse_tools
 from wisdomgate.recipe.checks import check_config, check_model, parse_expectations
 from wisdomgate.recipe.data_paths import depth
 from wisdomgate.recipe.fit_spool import Fitter
-from wisdomgate.recipe.fitting import Reference, TurnImages, fit_settings, fit_turns
+from wisdomgate.recipe.fitting import (
+    Reference,
+    TurnImages,
+    auto_fit,
+    fit_settings,
+    fit_turns,
+)
 from wisdomgate.recipe.format import Recipe, Turn, stringify
 from wisdomgate.recipe.images import ImageResolver
 from wisdomgate.recipe.options import LoadOptions
@@ -215,6 +221,7 @@ class _Planner:
             tools=tuple(tools) if tools is not None else None,
             turns=tuple(planned),
             variables=MappingProxyType(dict(variables)),
+            auto_fit=auto_fit(turns.inputs, [turn.images for turn in planned], limit),
         )
         return plan, issues
 
