@@ -10,20 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import os
 import sys
 import traceback
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
-
-import httpx
 
 from wisdomgate.artifacts import CassetteReader, CassetteWriter, OutputFolders, write_junit
 from wisdomgate.catalog import load_catalog
 from wisdomgate.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from wisdomgate.cli.arguments import build_parser
+from wisdomgate.cli.client import DEFAULT_CONNECTIONS, open_client, retry_policy, timeout_of
 from wisdomgate.cli.console import Reporter, terminal_text
 from wisdomgate.cli.costs import check_budget, cost_lines, plan_json, plan_lines
 from wisdomgate.cli.models import catalog_lines
@@ -37,89 +34,22 @@ from wisdomgate.run import (
     DEFAULT_REQUESTS_PER_MINUTE,
     Budget,
     DryRunResult,
-    KeepAliveTransport,
-    ProgressObserver,
     Runner,
     RunnerOptions,
     RunResult,
     dry_run,
     load_prices,
-    observed_retries,
 )
 from wisdomgate_api import (
     API_KEY_ENV,
     BASE_URL_ENV,
-    DEFAULT_BASE_URL,
-    DEFAULT_TIMEOUT,
-    AsyncClient,
     Redactor,
-    RetryPolicy,
     WisdomGateError,
 )
 
 __all__ = ["DEFAULT_CONNECTIONS", "open_client", "run_command"]
 
-DEFAULT_CONNECTIONS = 100  # as httpx's default pool; more when --concurrency asks for more
-
 Cassette = CassetteWriter | CassetteReader
-
-
-def open_client(
-    api_key: str,
-    base_url: str | None,
-    timeout: httpx.Timeout,
-    retry: RetryPolicy,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    connections: int = DEFAULT_CONNECTIONS,
-    event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
-    observer: ProgressObserver | None = None,
-) -> AsyncClient:
-    """The API client `run` uses (a function so that tests can wrap it).
-
-    transport: a cassette's record or replay transport, in place of the network. Otherwise
-    KeepAliveTransport (httpcore's pool is the limit of a wide batch: see
-    wisdomgate.run.transport), with a connection for each run in flight; httpx's own when a
-    proxy is configured, which KeepAliveTransport does not speak. event_hooks: httpx's (tests
-    record the bodies sent with them). observer: told of every retry (progress); retries are
-    counted for the manifest either way.
-    """
-    url = base_url or DEFAULT_BASE_URL
-    retry = observed_retries(retry, observer)
-    if transport is None and not _proxied(url):
-        transport = KeepAliveTransport(max_connections=connections)
-    return AsyncClient(
-        api_key=api_key,
-        base_url=base_url,
-        auth="header",
-        timeout=timeout,
-        retry=retry,
-        transport=transport,
-        event_hooks=event_hooks,
-    )
-
-
-def _proxied(url: str) -> bool:
-    """True when the environment names a proxy for url (as httpx reads it: *_PROXY, NO_PROXY)."""
-    host = httpx.URL(url).host
-    if urllib.request.proxy_bypass(host):
-        return False
-    proxies = urllib.request.getproxies()
-    return bool(proxies.get(httpx.URL(url).scheme) or proxies.get("all"))
-
-
-def _retry_policy(args: argparse.Namespace) -> RetryPolicy:
-    return dataclasses.replace(
-        RetryPolicy(),
-        max_attempts=args.max_attempts,
-        retry_lost_answers=args.retry_lost_answers,
-    )
-
-
-def _timeout(seconds: float | None) -> httpx.Timeout:
-    if seconds is None:
-        return DEFAULT_TIMEOUT
-    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_TIMEOUT.connect or seconds))
 
 
 def _requests_per_minute(args: argparse.Namespace) -> float | None:
@@ -229,7 +159,7 @@ async def _run_all(
         budget=Budget(args.max_cost) if args.max_cost is not None else None,
         replayed=args.replay is not None,
     )
-    timeout = _timeout(args.timeout)
+    timeout = timeout_of(args.timeout)
     transport = _transport(cassette, base_url)
     connections = max(DEFAULT_CONNECTIONS, args.concurrency)
     kind = view_kind(quiet=args.quiet, stdout=sys.stdout, stderr=sys.stderr)
@@ -238,7 +168,7 @@ async def _run_all(
             key,
             base_url,
             timeout,
-            _retry_policy(args),
+            retry_policy(args.max_attempts, args.retry_lost_answers),
             connections=connections,
             observer=view,
             **transport,
