@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,10 @@ import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import ScriptedClient, manifest, plan, run, turn
+from wisdomgate.artifacts import folders
 from wisdomgate.artifacts.folders import OutputFolders, RunFolder
+from wisdomgate.artifacts.group_sync import SyncGroup
+from wisdomgate.artifacts.locks import LOCK_NAME
 from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.run import FileRef, Runner, RunnerOptions
 from wisdomgate.run.wire import DataRefs, compact_request, strip_inline_data
@@ -178,7 +181,9 @@ def test_the_event_loop_thread_never_touches_the_disk(
 
 
 def fsynced_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every path os.fsync is called on from now on (a folder's path for the folder)."""
+    """Every path os.fsync is called on from now on (a folder's path for the folder), with the
+    run folders made durable by fsyncs (as where there is no syncfs)."""
+    monkeypatch.setattr(folders, "DURABILITY", SyncGroup(None))
     seen: list[str] = []
     real = os.fsync
 
@@ -190,6 +195,41 @@ def fsynced_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+def syncfs_listings(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """For every syncfs call from now on, the names in the folder it was called for."""
+    seen: list[set[str]] = []
+
+    def recording(fd: int) -> None:
+        seen.append(set(os.listdir(fd)))
+        os.fsync(fd)
+
+    monkeypatch.setattr(folders, "DURABILITY", SyncGroup(recording))
+    return seen
+
+
+def two_turns_recorded(
+    tmp_path: Path,
+    make_png: PngMaker,
+    make_response: ResponseMaker,
+    durable: Callable[[], set[str]],
+) -> list[set[str]]:
+    """Run two turns with images; the names durable() gave as each request was sent."""
+    at_request: list[set[str]] = []
+
+    def reply(index: int) -> Reply:
+        at_request.append(durable())
+        return make_response(images=[make_png()], text="words")
+
+    runs = [plan(tmp_path, turn(1, "a"), turn(2, "b"))]
+    [result] = run(ScriptedClient(reply), runs, tmp_path / "out")
+    assert result.passed, result.record.reason
+    return at_request
+
+
+_TURN_ONE = {"turn-1-1.png", "turn-1.txt", "turn-1.response.json", "manifest.json"}
+_TURN_TWO = {"turn-2-1.png", "turn-2.txt", "turn-2.response.json"}
+
+
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name fds")
 def test_each_answer_is_fsynced_before_the_next_request_and_the_release(
     tmp_path: Path,
@@ -198,21 +238,30 @@ def test_each_answer_is_fsynced_before_the_next_request_and_the_release(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fsynced = fsynced_paths(monkeypatch)
-    folder = tmp_path / "out" / "demo" / "default"
-    at_request: list[set[str]] = []
-
-    def reply(index: int) -> Reply:
-        at_request.append({Path(path).name for path in fsynced})
-        return make_response(images=[make_png()], text="words")
-
-    run(ScriptedClient(reply), [plan(tmp_path, turn(1, "a"), turn(2, "b"))], tmp_path / "out")
-    turn_one = {"turn-1-1.png", "turn-1.txt", "turn-1.response.json", "manifest.json"}
+    at_request = two_turns_recorded(
+        tmp_path, make_png, make_response, lambda: {Path(path).name for path in fsynced}
+    )
     assert at_request[0] == set()  # nothing answered yet: turn 1's manifest is not fsynced
-    assert turn_one | {"default"} <= at_request[1]  # turn 1, durable before turn 2 is paid for
-    turn_two = {"turn-2-1.png", "turn-2.txt", "turn-2.response.json"}
-    assert turn_two <= {Path(path).name for path in fsynced}
+    assert _TURN_ONE | {"default"} <= at_request[1]  # turn 1, durable before turn 2 is paid for
+    assert {Path(path).name for path in fsynced} >= _TURN_TWO
+    folder = tmp_path / "out" / "demo" / "default"
     assert fsynced[-1] == str(folder.resolve())  # the folder last: the names are durable
     assert not [path for path in fsynced if path.endswith(".tmp")]  # no temporary file
+
+
+def test_each_answer_is_synced_by_syncfs_before_the_next_request_and_the_release(
+    tmp_path: Path,
+    make_png: PngMaker,
+    make_response: ResponseMaker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    synced = syncfs_listings(monkeypatch)
+    at_request = two_turns_recorded(tmp_path, make_png, make_response, lambda: set().union(*synced))
+    assert at_request[0] == set()  # nothing answered yet: turn 1's manifest is not synced
+    assert at_request[1] >= _TURN_ONE  # on the disk before turn 2 is paid for
+    assert len(synced) == 2  # once a turn, not once a file
+    assert synced[-1] >= _TURN_TWO
+    assert LOCK_NAME in synced[-1]  # before the folder is let go
 
 
 def test_the_manifest_matches_the_files_beside_it(

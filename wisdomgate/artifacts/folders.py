@@ -9,7 +9,8 @@ Every file is written to a temporary file in the same folder and moved into plac
 name; at worst a `.*.tmp` file remains, which nothing reads. Files get the mode any other program
 would give them (0o666 minus the umask), not mkstemp's private 0o600. A run folder's files are
 not fsynced one by one: `sync` makes everything written since the last sync durable at the points
-the runner's durability policy names (docs/running.md); a user's file (--junit) is fsynced as it
+the runner's durability policy names (docs/running.md), with one `syncfs` shared by the runs that
+wait at the same time (wisdomgate.artifacts.group_sync); a user's file (--junit) is fsynced as it
 is written.
 
 Nothing below `--out` is reached through a symbolic link: a run folder is opened by walking from
@@ -33,6 +34,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+from wisdomgate.artifacts.group_sync import SyncGroup, load_syncfs
 from wisdomgate.artifacts.locks import LOCK_NAME, FolderLock
 from wisdomgate.artifacts.safe_paths import (
     PlantedLinkError,
@@ -43,7 +45,6 @@ from wisdomgate.artifacts.safe_paths import (
     open_subdir,
     read_at,
     require_support,
-    sync_at,
     unlink_at,
     write_at,
     write_stream_at,
@@ -70,6 +71,8 @@ _MAX_NAME = 120  # well under the 255-byte limit of common file systems, hash su
 # temporary files.
 _REQUEST_NAMES = re.compile(r"turn-[0-9]+\.request(?:\.preview)?\.json")
 _TEMP_NAMES = re.compile(r"\..+\.tmp")  # see safe_paths.write_at
+# One group for the whole process: runs writing on the same file system share their syncfs calls.
+DURABILITY = SyncGroup(load_syncfs())
 _OUTPUT_NAMES = re.compile(
     r"manifest\.json|turn-[0-9]+\.txt|turn-[0-9]+\.response\.json"
     rf"|{IMAGE_NAMES.pattern}|{REFERENCE_NAMES.pattern}|{_REQUEST_NAMES.pattern}"
@@ -255,9 +258,10 @@ class RunFolder:
         return FileRef(name, digest, size)
 
     def sync(self) -> None:
-        """fsync every file written since the last sync, then the folder (their names)."""
+        """Make every file written since the last sync durable, and their names here
+        (wisdomgate.artifacts.group_sync: one syncfs shared with other runs, or fsyncs)."""
         names, self._unsynced = list(self._unsynced), {}
-        sync_at(self._dir(), names)
+        DURABILITY.sync(self._dir(), names)
 
     def reference(self, path: Path) -> str:
         """A path relative to this folder (for reference images that live elsewhere)."""

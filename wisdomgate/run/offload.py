@@ -1,10 +1,10 @@
 """The runner's disk work, done in threads so that the event loop never waits on the disk.
 
-Every RunStore call (opening and locking a folder, writing, fsync, renames, reading for
+Every RunStore call (opening and locking a folder, writing, syncing, renames, reading for
 `--resume`) blocks on the disk; a batch of runs would spend its time there instead of sending
 requests. The runner hands each call to one of two thread pools: `quick` for the writes a run
-waits on before or for its requests, `finish` for a run's last manifest, its fsyncs and the
-release of its folder, which happen after the run has given up its slot. A run's fsyncs therefore
+waits on before or for its requests, `finish` for a run's last manifest, its syncs and the
+release of its folder, which happen after the run has given up its slot. A run's syncs therefore
 never delay another run's request.
 
 One run's calls run one at a time (FolderJobs), in the order the run makes them. A thread cannot
@@ -27,7 +27,7 @@ __all__ = ["DiskThreads", "FolderJobs"]
 
 T = TypeVar("T")
 
-# Enough threads that fsyncs of many runs overlap (the file system commits them together), few
+# Enough threads that many runs' writes and syncs overlap (one syncfs serves all who wait), few
 # enough that a batch of hundreds of runs does not start hundreds of threads.
 _MAX_THREADS = 16
 

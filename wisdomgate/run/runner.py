@@ -10,13 +10,13 @@ Before each request the manifest is written with the sha256 of the exact body ab
 as soon as an answer arrives its images, text and whole response are written, atomically, so a
 run that is killed keeps everything it paid for. The manifest is rewritten only then: before a
 request, and after the answer that ends the run (the next request's manifest records the others).
-An answer's files and its manifest are fsynced before the run sends its next request or lets go
-of its folder (the durability policy in docs/running.md). A run starts by removing what an
+An answer's files and its manifest are synced to the disk before the run sends its next request
+or lets go of its folder (the durability policy in docs/running.md). A run starts by removing what an
 earlier run wrote into its folder (after `--resume` has read the answers it can reuse), so the
 folder holds exactly what the new manifest refers to.
 
 The event loop never waits on the disk: every RunStore call runs in the runner's disk threads
-(wisdomgate.run.offload), and a run's last writes and fsyncs happen after it has given its slot
+(wisdomgate.run.offload), and a run's last writes and syncs happen after it has given its slot
 to the next run, so `concurrency` runs keep requests in flight.
 
 Runs are isolated: an unexpected exception in one (a bug) fails that run as `internal_error`,
@@ -254,7 +254,7 @@ class Runner:
             # a bug: recorded in this run's manifest, and the other runs go on
             state.current.outcome = internal_error(exc, self.options.redactor)
         state.conclude(utc_now(), _ms(time.monotonic() - started))
-        # Its requests are over: the run's last writes and fsyncs do not hold a slot.
+        # Its requests are over: the run's last writes and syncs do not hold a slot.
         await self._finishing.acquire()
         slot.release()
         try:

@@ -140,7 +140,7 @@ class RunStore(Protocol):
         ...
 
     def sync(self) -> None:
-        """Make every file written since the last sync durable: fsync each, then the folder."""
+        """Make every file written since the last sync durable, and their names in the folder."""
         ...
 
     def write_stream(self, name: str, source: BinaryIO) -> FileRef:
