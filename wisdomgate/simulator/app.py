@@ -28,6 +28,7 @@ from wisdomgate.simulator.counter import RequestCounter, request_key
 from wisdomgate.simulator.errors import ApiError
 from wisdomgate.simulator.faults import FaultPlan, FaultState
 from wisdomgate.simulator.models_api import count_tokens, list_models, model_resource
+from wisdomgate.simulator.pauses import Pauses
 from wisdomgate.simulator.request_json import parse_body
 from wisdomgate.simulator.responses import (
     ResponseContext,
@@ -70,7 +71,7 @@ class Simulator:
         self.signer = Signer(config.seed)
         self.fault_state = FaultState(config.seed)
         self.counter = counter
-        self.stopping = stopping
+        self.pauses = Pauses(stopping)
 
     async def models(self, request: Request) -> Response:
         """GET /v1beta/models."""
@@ -138,14 +139,8 @@ class Simulator:
 
         A stop then waits for no request's delay: `serve` ends within a second of a signal.
         """
-        if self.stopping is None:
-            await asyncio.sleep(seconds)
-            return
-        try:
-            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            return
-        raise errors.shutting_down()
+        if not await self.pauses.pause(seconds):
+            raise errors.shutting_down()
 
     async def _generate(
         self,
@@ -168,7 +163,10 @@ class Simulator:
         slow = find_triggers(parsed.last_user_text).slow
         if slow:
             await self._pause(slow)
-        answer = await run_in_threadpool(plan_answer, parsed)
+        if parsed.wants_image:  # drawing a PNG takes a while: not on the loop
+            answer = await run_in_threadpool(plan_answer, parsed)
+        else:
+            answer = plan_answer(parsed)
         ctx = ResponseContext(
             req=parsed,
             answer=answer,

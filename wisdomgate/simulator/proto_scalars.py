@@ -58,17 +58,30 @@ def _in_value(annotation: Any, value: Any, path: tuple[Part, ...]) -> Iterator[P
 
 
 def _in_container(kind: Any, value: Any, path: tuple[Part, ...]) -> Iterator[Problem]:
-    origin, args = get_origin(kind), get_args(kind)
-    if isinstance(kind, type) and issubclass(kind, ApiModel) and isinstance(value, Mapping):
-        yield from _in_message(kind, value, path)
-    elif origin is list and args and isinstance(value, list):
+    shape, inner = _shape(kind)
+    if shape == "message" and isinstance(value, Mapping):
+        yield from _in_message(inner, value, path)
+    elif shape == "list" and isinstance(value, list):
         for index, item in enumerate(value):
             if item is not None:
-                yield from _in_value(args[0], item, (*path, index))
-    elif origin is dict and len(args) == 2 and isinstance(value, Mapping):
+                yield from _in_value(inner, item, (*path, index))
+    elif shape == "map" and isinstance(value, Mapping):
         for key, item in value.items():
             if item is not None:
-                yield from _in_value(args[1], item, (*path, MapKey(key)))
+                yield from _in_value(inner, item, (*path, MapKey(key)))
+
+
+@cache
+def _shape(kind: Any) -> tuple[str, Any]:
+    """("message", the model), ("list", the item type), ("map", the value type) or ("", None)."""
+    origin, args = get_origin(kind), get_args(kind)
+    if isinstance(kind, type) and issubclass(kind, ApiModel):
+        return "message", kind
+    if origin is list and args:
+        return "list", args[0]
+    if origin is dict and len(args) == 2:
+        return "map", args[1]
+    return "", None
 
 
 def _is_integer(value: Any, bounds: tuple[int, int]) -> bool:
@@ -87,11 +100,12 @@ def _is_integer(value: Any, bounds: tuple[int, int]) -> bool:
     return not isinstance(value, int) or bounds[0] <= value <= bounds[1]
 
 
-def _kinds(annotation: Any) -> set[Any]:
+@cache
+def _kinds(annotation: Any) -> frozenset[Any]:
     """The types an annotation allows, None left out (`int | None` -> {int})."""
     if get_origin(annotation) in (Union, types.UnionType):
-        return {arg for arg in get_args(annotation) if arg is not type(None)}
-    return {annotation}
+        return frozenset(arg for arg in get_args(annotation) if arg is not type(None))
+    return frozenset({annotation})
 
 
 @cache
