@@ -28,7 +28,8 @@ from wisdomgate_api import (
     RetryPolicy,
 )
 from wisdomgate_api._core.auth import KeyAuth
-from wisdomgate_api._core.base_client import Credentials, _env_proxy
+from wisdomgate_api._core.base_client import Credentials
+from wisdomgate_api._core.http_clients import env_proxy
 
 KEY = "AIzaSy-secret/key+value=42"
 ENCODED_KEY = "AIzaSy-secret%2Fkey%2Bvalue%3D42"
@@ -369,13 +370,13 @@ def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def test_environment_proxy_is_kept_for_the_base_url(no_proxy_env: pytest.MonkeyPatch) -> None:
     no_proxy_env.setenv("HTTPS_PROXY", "http://proxy.test:3128")
-    assert _env_proxy("https://wisdom-gate.juheapi.com") == "http://proxy.test:3128"
+    assert env_proxy("https://wisdom-gate.juheapi.com") == "http://proxy.test:3128"
 
 
 def test_no_proxy_is_honoured(no_proxy_env: pytest.MonkeyPatch) -> None:
     no_proxy_env.setenv("HTTPS_PROXY", "http://proxy.test:3128")
     no_proxy_env.setenv("NO_PROXY", "juheapi.com")
-    assert _env_proxy("https://wisdom-gate.juheapi.com") is None
+    assert env_proxy("https://wisdom-gate.juheapi.com") is None
 
 
 # ---------------------------------------------------------------- keys with stray characters

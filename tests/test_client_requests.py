@@ -301,3 +301,51 @@ def test_closing_the_client_closes_its_transport() -> None:
     with Client(api_key=KEY, transport=Transport(lambda r: httpx.Response(200))):
         pass
     assert closed == [True]
+
+
+def test_a_cookie_set_by_an_answer_is_never_sent_back() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=ANSWER, headers={"set-cookie": "session=abc; Path=/"})
+
+    with Client(api_key=KEY, transport=httpx.MockTransport(handler)) as c:
+        c.generate_content("m", BODY)
+        c.generate_content("m", BODY)
+    assert [request.headers.get("cookie") for request in sent] == [None, None]
+
+
+def test_the_async_client_sends_no_cookie_either() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=ANSWER, headers={"set-cookie": "session=abc; Path=/"})
+
+    async def main() -> None:
+        async with AsyncClient(api_key=KEY, transport=httpx.MockTransport(handler)) as c:
+            await c.generate_content("m", BODY)
+            await c.generate_content("m", BODY)
+
+    asyncio.run(main())
+    assert [request.headers.get("cookie") for request in sent] == [None, None]
+
+
+def test_a_base_url_with_a_path_is_kept_for_every_call() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=ANSWER)
+
+    transport = httpx.MockTransport(handler)
+    with Client(api_key=KEY, base_url="http://proxy.test/gw", transport=transport) as c:
+        c.generate_content("a", BODY)
+        c.generate_content("b", BODY)
+        c.generate_content("a", BODY)
+    assert [str(request.url) for request in sent] == [
+        "http://proxy.test/gw/v1beta/models/a:generateContent",
+        "http://proxy.test/gw/v1beta/models/b:generateContent",
+        "http://proxy.test/gw/v1beta/models/a:generateContent",
+    ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -17,6 +16,13 @@ import httpx
 from .auth import AsyncKeyTransport, AuthStyle, Credentials, KeyAuth, KeyTransport, clean_key
 from .encoding import RequestBody
 from .exceptions import APIConnectionError, APIStatusError, WisdomGateError
+from .http_clients import (
+    CookielessAsyncClient,
+    CookielessClient,
+    check_injected,
+    checked_url,
+    env_proxy,
+)
 from .response import (
     Received,
     aread_body,
@@ -50,6 +56,7 @@ API_KEY_ENV = "WISDOM_GATE_KEY"
 BASE_URL_ENV = "WISDOM_GATE_BASE_URL"
 # Image generation can take minutes to answer; connecting should not.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+_PARSED_URLS = 256  # a client calls a few paths (one a model and method): a bound, not a tuning
 
 logger = logging.getLogger("wisdomgate_api")
 
@@ -78,34 +85,6 @@ def drop_none(params: Mapping[str, str | int | None]) -> dict[str, str | int]:
     return {name: value for name, value in params.items() if value is not None}
 
 
-def _env_proxy(base_url: str) -> str | None:
-    # Giving httpx a transport turns off its own proxy lookup, so repeat it for the one host we use.
-    url = httpx.URL(base_url)
-    if bool(urllib.request.proxy_bypass(url.host)):
-        return None
-    proxies = urllib.request.getproxies()
-    return proxies.get(url.scheme) or proxies.get("all")
-
-
-def _checked_url(url: str) -> str:
-    # httpx.InvalidURL is no HTTPError and would escape every call: refuse the URL once, here
-    try:
-        httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise ValueError(f"base_url is not a valid URL ({exc})") from None
-    return url.rstrip("/")
-
-
-def _check_injected(http_client: object, transport: object, hooks: object, auth: str) -> None:
-    if http_client is None:
-        return
-    if transport is not None or hooks is not None:
-        raise ValueError("give transport and event_hooks to your http_client instead")
-    # httpx logs every URL: with a client we cannot wrap, ?key= would end up in log lines
-    if auth == "query":
-        raise ValueError("auth='query' cannot be used with http_client=; pass transport= instead")
-
-
 class BaseClient:
     """Configuration shared by the sync and async clients."""
 
@@ -126,7 +105,7 @@ class BaseClient:
         if auth not in get_args(AuthStyle):
             raise ValueError(f"auth must be one of {get_args(AuthStyle)}, not {auth!r}")
         self._credentials = Credentials(clean_key(api_key or os.environ.get(API_KEY_ENV)), auth)
-        self._base_url = _checked_url(
+        self._base_url = checked_url(
             base_url or os.environ.get(BASE_URL_ENV) or self._default_base_url
         )
         self._timeout = as_timeout(timeout)
@@ -137,6 +116,7 @@ class BaseClient:
         self._key_auth = KeyAuth(self._credentials) if keyed else None
         # the caller's event hooks, run by the client (_exchange) on requests without the key:
         # httpx would run them after the Auth, on the copy that carries it
+        self._urls: dict[str, httpx.URL] = {}
         self._request_hooks: list[Hook] = list((event_hooks or {}).get("request", []))
         self._response_hooks: list[Hook] = list((event_hooks or {}).get("response", []))
 
@@ -181,12 +161,21 @@ class BaseClient:
             content = options.content.httpx_content(headers, isinstance(http, httpx.AsyncClient))
         return http.build_request(
             options.method,
-            self._base_url + options.path,
+            self._url(options.path),
             params=dict(options.params) or None,
             content=content,
             headers=headers,
             timeout=self._timeout if isinstance(timeout, NotGiven) else as_timeout(timeout),
         )
+
+    def _url(self, path: str) -> httpx.URL:
+        # Parsed once per path: httpx parses a URL string for each request (~0.05 ms).
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= _PARSED_URLS:
+                self._urls.clear()
+            url = self._urls[path] = httpx.URL(self._base_url + path)
+        return url
 
     def _should_retry(self, error: WisdomGateError, attempt: int) -> bool:
         return should_retry(self.retry, error, attempt)
@@ -233,12 +222,12 @@ class SyncAPIClient(BaseClient):
             retry=retry,
             event_hooks=event_hooks,
         )
-        _check_injected(http_client, transport, event_hooks, auth)
+        check_injected(http_client, transport, event_hooks, auth)
         self._owns_http = http_client is None
         if http_client is None:
-            inner = transport or httpx.HTTPTransport(proxy=_env_proxy(self._base_url))
+            inner = transport or httpx.HTTPTransport(proxy=env_proxy(self._base_url))
             keyed = KeyTransport(inner, self._credentials) if auth == "query" else inner
-            http_client = httpx.Client(transport=keyed)
+            http_client = CookielessClient(transport=keyed)
         self._http = http_client
 
     def close(self) -> None:
@@ -336,12 +325,12 @@ class AsyncAPIClient(BaseClient):
             retry=retry,
             event_hooks=event_hooks,
         )
-        _check_injected(http_client, transport, event_hooks, auth)
+        check_injected(http_client, transport, event_hooks, auth)
         self._owns_http = http_client is None
         if http_client is None:
-            inner = transport or httpx.AsyncHTTPTransport(proxy=_env_proxy(self._base_url))
+            inner = transport or httpx.AsyncHTTPTransport(proxy=env_proxy(self._base_url))
             keyed = AsyncKeyTransport(inner, self._credentials) if auth == "query" else inner
-            http_client = httpx.AsyncClient(transport=keyed)
+            http_client = CookielessAsyncClient(transport=keyed)
         self._http = http_client
 
     async def aclose(self) -> None:

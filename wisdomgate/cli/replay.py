@@ -20,7 +20,7 @@ import httpx
 
 from wisdomgate.artifacts import CassetteAnswer, CassetteReader, CassetteRequest, CassetteWriter
 from wisdomgate_api import DEFAULT_BASE_URL
-from wisdomgate_api._core.base_client import _env_proxy
+from wisdomgate_api._core.http_clients import env_proxy
 
 __all__ = ["REPLAY_KEY", "NotRecordedError", "RecordTransport", "ReplayTransport", "network"]
 
@@ -39,7 +39,7 @@ def cassette_request(request: httpx.Request, body: bytes) -> CassetteRequest:
 
 def network(base_url: str | None) -> httpx.AsyncBaseTransport:
     """The transport the client would make itself (giving one turns off httpx's proxy lookup)."""
-    return httpx.AsyncHTTPTransport(proxy=_env_proxy(base_url or DEFAULT_BASE_URL))
+    return httpx.AsyncHTTPTransport(proxy=env_proxy(base_url or DEFAULT_BASE_URL))
 
 
 class _Tee(httpx.AsyncByteStream):
