@@ -87,12 +87,12 @@ def test_a_finished_run_leaves_no_lock_file_and_frees_the_folder(
         pass  # not refused
 
 
-def test_a_lock_file_left_by_a_killed_process_does_not_block(
+def test_a_lock_file_left_by_an_earlier_version_is_removed(
     tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
 ) -> None:
     out = tmp_path / "out"
     folder = earlier_run(out)
-    (folder / LOCK_NAME).write_text("4242\n", encoding="ascii")  # SIGKILL: no cleanup, no lock
+    (folder / LOCK_NAME).write_text("4242\n", encoding="ascii")  # wisdomgate 0.1.0, killed
     client = ScriptedClient([make_response(images=[make_png()])])
     [result] = run(client, [plan(tmp_path, turn(1, "a"))], out)
     assert result.passed
@@ -109,30 +109,32 @@ def test_a_dry_run_refuses_a_held_folder_and_writes_nothing(tmp_path: Path) -> N
     assert snapshot(out / "demo" / "default") == before
 
 
-def test_a_lock_file_removed_while_being_locked_is_locked_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The holder finishes (and removes the file) between our open() and our flock(): the lock
-    # we got is on a file nobody else can see, so it must not count.
+def test_the_lock_is_on_the_folder_itself_and_makes_no_file(tmp_path: Path) -> None:
     folder = tmp_path / "folder"
     folder.mkdir()
-    real_try_lock = locks._try_lock
-    calls: list[int] = []
-
-    def holder_finishes_first(fd: int) -> bool:
-        calls.append(fd)
-        if len(calls) == 1:
-            os.unlink(folder / LOCK_NAME)
-        return real_try_lock(fd)
-
-    monkeypatch.setattr(locks, "_try_lock", holder_finishes_first)
-    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    held_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    other_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        lock = FolderLock.acquire(dir_fd, folder)
-        assert len(calls) == 2
-        assert (folder / LOCK_NAME).read_text(encoding="ascii") == f"{os.getpid()}\n"
-        with pytest.raises(FolderBusyError):  # the file there now is the one held
-            FolderLock.acquire(dir_fd, folder)
+        lock = FolderLock.acquire(held_fd, folder)
+        assert list(folder.iterdir()) == []
+        with pytest.raises(FolderBusyError) as busy:
+            FolderLock.acquire(other_fd, folder)  # another open of the folder: another writer
+        assert busy.value.pid == os.getpid()
         lock.release()
+        FolderLock.acquire(other_fd, folder).release()  # free again
     finally:
-        os.close(dir_fd)
+        os.close(held_fd)
+        os.close(other_fd)
+
+
+def test_without_proc_locks_the_message_names_no_pid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(locks, "_PROC_LOCKS", tmp_path / "no-such-file")
+    out = tmp_path / "out"
+    with RunFolder(out, "demo", "default"):
+        [result] = run(ScriptedClient([]), [plan(tmp_path, turn(1, "a"))], out)
+    assert result.record.reason == (
+        f"{out / 'demo' / 'default'} is being written by another wisdomgate process;"
+        " wait for it, or use another --out"
+    )

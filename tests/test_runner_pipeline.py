@@ -19,7 +19,7 @@ from tests.test_runner_run import ScriptedClient, manifest, plan, run, turn
 from wisdomgate.artifacts import folders
 from wisdomgate.artifacts.folders import OutputFolders, RunFolder
 from wisdomgate.artifacts.group_sync import SyncGroup
-from wisdomgate.artifacts.locks import LOCK_NAME
+from wisdomgate.artifacts.locks import holder_pid
 from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.run import FileRef, Runner, RunnerOptions
 from wisdomgate.run.wire import DataRefs, compact_request, strip_inline_data
@@ -196,11 +196,17 @@ def fsynced_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def syncfs_listings(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
-    """For every syncfs call from now on, the names in the folder it was called for."""
+    """For every syncfs call from now on, the names in the folder it was called for, and
+    "(locked)" while a run holds that folder."""
     seen: list[set[str]] = []
 
     def recording(fd: int) -> None:
-        seen.append(set(os.listdir(fd)))
+        other = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            locked = holder_pid(other) is not None
+        finally:
+            os.close(other)
+        seen.append(set(os.listdir(fd)) | ({"(locked)"} if locked else set()))
         os.fsync(fd)
 
     monkeypatch.setattr(folders, "DURABILITY", SyncGroup(recording))
@@ -249,6 +255,7 @@ def test_each_answer_is_fsynced_before_the_next_request_and_the_release(
     assert not [path for path in fsynced if path.endswith(".tmp")]  # no temporary file
 
 
+@pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="needs /proc to see the lock")
 def test_each_answer_is_synced_by_syncfs_before_the_next_request_and_the_release(
     tmp_path: Path,
     make_png: PngMaker,
@@ -261,7 +268,7 @@ def test_each_answer_is_synced_by_syncfs_before_the_next_request_and_the_release
     assert at_request[1] >= _TURN_ONE  # on the disk before turn 2 is paid for
     assert len(synced) == 2  # once a turn, not once a file
     assert synced[-1] >= _TURN_TWO
-    assert LOCK_NAME in synced[-1]  # before the folder is let go
+    assert "(locked)" in synced[-1]  # before the folder is let go
 
 
 def test_the_manifest_matches_the_files_beside_it(

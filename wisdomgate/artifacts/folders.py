@@ -16,7 +16,8 @@ is written.
 Nothing below `--out` is reached through a symbolic link: a run folder is opened by walking from
 `--out` with O_NOFOLLOW and every file is written relative to the folder's descriptor (see
 wisdomgate.artifacts.safe_paths); a link is a PlantedLinkError, found before anything is sent by
-`preflight_outputs`. An open run folder is locked (wisdomgate.artifacts.locks): one writer per folder.
+`preflight_outputs`. An open run folder is locked (wisdomgate.artifacts.locks: a flock on the
+folder itself): one writer per folder.
 
 A run starts by removing what an earlier run left in its folder (`remove_previous_outputs`), so
 the folder holds exactly the files its manifest refers to; only names wisdomgate writes are
@@ -68,7 +69,7 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
 _MAX_NAME = 120  # well under the 255-byte limit of common file systems, hash suffix included
 # Every name wisdomgate writes into a run folder (and nothing else): images (thought images
 # included), fitted references, texts, kept responses, dry-run request bodies, the manifest,
-# temporary files.
+# temporary files, and the lock file of wisdomgate 0.1.0 (see wisdomgate.artifacts.locks).
 _REQUEST_NAMES = re.compile(r"turn-[0-9]+\.request(?:\.preview)?\.json")
 _TEMP_NAMES = re.compile(r"\..+\.tmp")  # see safe_paths.write_at
 # One group for the whole process: runs writing on the same file system share their syncfs calls.
@@ -76,7 +77,7 @@ DURABILITY = SyncGroup(load_syncfs())
 _OUTPUT_NAMES = re.compile(
     r"manifest\.json|turn-[0-9]+\.txt|turn-[0-9]+\.response\.json"
     rf"|{IMAGE_NAMES.pattern}|{REFERENCE_NAMES.pattern}|{_REQUEST_NAMES.pattern}"
-    rf"|{_TEMP_NAMES.pattern}"
+    rf"|{_TEMP_NAMES.pattern}|{re.escape(LOCK_NAME)}"
 )
 
 
@@ -198,7 +199,7 @@ class RunFolder:
             return
         try:
             for name in sorted(list_at(fd)):
-                if (_OUTPUT_NAMES.fullmatch(name) or name == LOCK_NAME) and is_link_at(fd, name):
+                if _OUTPUT_NAMES.fullmatch(name) and is_link_at(fd, name):
                     raise link_error(fd, name, self.path / name)
         finally:
             os.close(fd)
