@@ -17,7 +17,9 @@ folder holds exactly what the new manifest refers to.
 
 The event loop never waits on the disk: every RunStore call runs in the runner's disk threads
 (wisdomgate.run.offload), and a run's last writes and syncs happen after it has given its slot
-to the next run, so `concurrency` runs keep requests in flight.
+to the next run (wisdomgate.run.slots), so `concurrency` runs keep requests in flight. Up to
+`concurrency` more runs open their folders ahead while they wait for a slot (not with
+--max-cost, checked before a folder is touched): a freed slot does not wait for a disk call.
 
 Runs are isolated: an unexpected exception in one (a bug) fails that run as `internal_error`,
 with its manifest finished, and the others go on. A local OSError is different: it is the disk
@@ -81,6 +83,7 @@ from wisdomgate.run.results import (
     utc_now,
 )
 from wisdomgate.run.run_state import RunState, input_error
+from wisdomgate.run.slots import RunSlot
 from wisdomgate.run.store import RunStores, write_if_new
 from wisdomgate_api import WisdomGateError
 from wisdomgate_api.models import Content, GenerateContentRequest, GenerateContentResponse
@@ -123,6 +126,7 @@ class Runner:
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
         # runs past their last request, still writing: bounded, so a slow disk holds runs back
         self._finishing = asyncio.Semaphore(max(1, options.concurrency))
+        self._ahead = asyncio.Semaphore(max(1, options.concurrency))  # runs opened, waiting
         self._threads: DiskThreads | None = None
         self._git: dict[Path, GitInfo] = {}
 
@@ -163,14 +167,36 @@ class Runner:
         OutputError (a link planted in --out) is raised. A run whose folder another process
         holds is refused (`folder_busy`), its folder untouched.
         """
-        slot = _Slot(self._slots)
-        await slot.acquire()
+        slot = RunSlot(self._slots, self._finishing)
         try:
             budget = self.options.budget
-            if budget is not None and budget.reached:  # runs in flight finish; this one waits
-                return await self._not_started(plan, budget)
+            if budget is not None:  # --max-cost: checked before the folder is touched
+                await slot.acquire()
+                if budget.reached:  # runs in flight finish; this one waits
+                    return await self._not_started(plan, budget)
+            opened = await self._open_then_wait(plan, slot)
+            if isinstance(opened, RunResult):
+                return opened
+            state, jobs, early, problem = opened
             self._notify(RunStarted(RunKey.of(plan), len(plan.turns)))
-            started = time.monotonic()
+            try:
+                return await self._run_open(state, jobs, slot, time.monotonic(), early, problem)
+            except BaseException:
+                jobs.close_now()  # after the disk call in progress; idempotent
+                raise
+        finally:
+            slot.release()
+
+    async def _open_then_wait(
+        self, plan: PlannedRun, slot: RunSlot
+    ) -> RunResult | tuple[RunState, FolderJobs, _Request | None, Exception | None]:
+        """Open the run's folder (and write turn 1's manifest), then wait for a slot.
+
+        At most `concurrency` runs are opened ahead like this, so that when a slot frees, the
+        next run's folder is ready and its request goes out at once (a disk call in a thread
+        takes milliseconds when a wave of answers keeps the event loop busy).
+        """
+        async with self._ahead:
             state = await self._start(plan)
             early = _early_request(state, self.options.resume)
             try:
@@ -178,12 +204,11 @@ class Runner:
             except FolderBusyError as busy:
                 return refused_result(plan, self.stores, busy)
             try:
-                return await self._run_open(state, jobs, slot, started, early, problem)
+                await slot.acquire()
             except BaseException:
-                jobs.close_now()  # after the disk call in progress; idempotent
+                jobs.close_now()
                 raise
-        finally:
-            slot.release()
+        return state, jobs, early, problem
 
     async def _not_started(self, plan: PlannedRun, budget: Budget) -> RunResult:
         """A run not started because --max-cost was reached: nothing is sent, and its manifest
@@ -239,7 +264,7 @@ class Runner:
         self,
         state: RunState,
         jobs: FolderJobs,
-        slot: _Slot,
+        slot: RunSlot,
         started: float,
         early: _Request | None,
         problem: Exception | None,
@@ -247,7 +272,7 @@ class Runner:
         try:
             if problem is not None:
                 raise problem  # met while the folder was prepared
-            await self._turns(state, jobs, early)
+            await self._turns(state, jobs, early, slot)
         except Exception as exc:
             if is_local_io(exc) or isinstance(exc, OutputError):
                 raise  # see the module docstring: every other run would meet it too
@@ -255,20 +280,22 @@ class Runner:
             state.current.outcome = internal_error(exc, self.options.redactor)
         state.conclude(utc_now(), _ms(time.monotonic() - started))
         # Its requests are over: the run's last writes and syncs do not hold a slot.
-        await self._finishing.acquire()
-        slot.release()
+        await slot.hand_over()
         try:
             files, durable = state.files_to_save()
             folder = jobs.folder
             await jobs.run(self._pool("finish"), write_and_close, folder, files, durable)
         finally:
-            self._finishing.release()
+            slot.release()
         return RunResult(state.plan, state.record, jobs.folder.path)
 
-    async def _turns(self, state: RunState, jobs: FolderJobs, early: _Request | None) -> None:
+    async def _turns(
+        self, state: RunState, jobs: FolderJobs, early: _Request | None, slot: RunSlot
+    ) -> None:
+        last = state.plan.turns[-1] if state.plan.turns else None
         for turn, turn_record in zip(state.plan.turns, state.record.turns, strict=True):
             state.current = turn_record
-            await self._turn(state, jobs, turn, turn_record, early)
+            await self._turn(state, jobs, turn, turn_record, early, slot if turn is last else None)
             early = None
             if turn_record.outcome is None or not turn_record.outcome.passed:
                 return
@@ -280,9 +307,11 @@ class Runner:
         turn: PlannedTurn,
         record: TurnRecord,
         early: _Request | None,
+        last: RunSlot | None,
     ) -> None:
         """One turn; early: its request, built (and its manifest written) before the folder
-        was opened."""
+        was opened; last: the run's slot when this is its last turn (handed over once the
+        answer is in, before it is judged and written, so that the next run sends sooner)."""
         if early is not None:
             request, user = early
         else:
@@ -316,6 +345,8 @@ class Runner:
             record.outcome = classify_error(exc)
         else:
             record.timing = Timing(_ms(time.monotonic() - started), _ms(waited))
+            if last is not None and self.options.budget is None:  # --max-cost: priced first
+                await last.hand_over()
             await self._answered(state, jobs, turn, record, response, user)
             self._price(state, record, "replayed" if self.options.replayed else "usage")
             self._notify(turn_answered(state.plan, record, reused=False))
@@ -354,23 +385,6 @@ class Runner:
         """Write the manifest, with the last answer's files first (durable when there are)."""
         files, durable = state.files_to_save()
         await jobs.run(self._pool("quick"), write_files, jobs.folder, files, durable)
-
-
-class _Slot:
-    """A run's hold on one of the runner's slots, released once (early or at the end)."""
-
-    def __init__(self, slots: asyncio.Semaphore) -> None:
-        self._slots = slots
-        self._held = False
-
-    async def acquire(self) -> None:
-        await self._slots.acquire()
-        self._held = True
-
-    def release(self) -> None:
-        if self._held:
-            self._held = False
-            self._slots.release()
 
 
 def _early_request(state: RunState, resume: bool) -> _Request | None:
