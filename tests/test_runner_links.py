@@ -162,6 +162,7 @@ def test_a_read_through_a_link_is_refused(tmp_path: Path) -> None:
 
 def test_removing_earlier_outputs_refuses_a_link_and_keeps_its_target(tmp_path: Path) -> None:
     elsewhere = outside(tmp_path)
+    (tmp_path / "out" / "demo" / "default").mkdir(parents=True)  # an earlier run's folder
     with RunFolder(tmp_path / "out", "demo", "default") as folder:
         (folder.path / "turn-1-1.png").symlink_to(elsewhere / "turn-1-1.png")
         with pytest.raises(PlantedLinkError):

@@ -80,10 +80,11 @@ def test_a_crash_mid_write_of_a_new_file_leaves_nothing(
 
 
 def test_partial_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    leftover = tmp_path / "recipe" / "default" / ".turn-2-1.png.abc123.tmp"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half an image")  # the killed run's
     with RunFolder(tmp_path, "recipe", "default") as folder:
         folder.write("turn-1.txt", b"kept")
-        leftover = folder.path / ".turn-2-1.png.abc123.tmp"
-        leftover.write_bytes(b"half an image")
         folder.remove_partial_files()
     assert not leftover.exists()
     assert (folder.path / "turn-1.txt").read_bytes() == b"kept"

@@ -288,3 +288,21 @@ def test_the_manifest_matches_the_files_beside_it(
         named |= {entry["outputs"]["text"], f"turn-{entry['number']}.response.json"}
     assert {path.name for path in result.folder.iterdir()} == named
     assert (result.folder / "manifest.json").read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_a_run_folder_it_just_made_is_not_listed_for_cleanup(
+    tmp_path: Path, make_response: ResponseMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed: list[int] = []
+    real = folders.list_at
+
+    def recording(fd: int) -> list[str]:
+        listed.append(fd)
+        return real(fd)
+
+    monkeypatch.setattr(folders, "list_at", recording)
+    client = ScriptedClient(lambda index: make_response(text="t"))
+    [first] = run(client, [plan(tmp_path, turn(1, "a", images=0))], tmp_path / "out")
+    assert first.passed and listed == []  # new: nothing an earlier run left
+    [again] = run(client, [plan(tmp_path, turn(1, "a", images=0))], tmp_path / "out")
+    assert again.passed and listed != []  # there now: its earlier outputs are cleaned

@@ -42,6 +42,7 @@ from wisdomgate.artifacts.safe_paths import (
     is_link_at,
     link_error,
     list_at,
+    make_or_open_subdir,
     open_out_dir,
     open_subdir,
     read_at,
@@ -127,6 +128,9 @@ class RunFolder:
         self._fd: int | None = None
         self._lock: FolderLock | None = None
         self._unsynced: dict[str, None] = {}  # names written since the last sync, in order
+        # Made by this open: nothing to clean up in it. Another writer would have had to take
+        # the lock between our mkdir and our flock and finish a whole run in those microseconds.
+        self._made = False
 
     def open(self) -> RunFolder:
         """Create the folder from --out without following a link, and lock it.
@@ -178,12 +182,16 @@ class RunFolder:
 
     def _walk(self, out_fd: int, *, create: bool) -> int:
         """An fd of this folder, reached from out_fd (not closed) one name at a time, never
-        through a link; FileNotFoundError when missing and not `create`."""
+        through a link; FileNotFoundError when missing and not `create`. Sets `_made` when
+        this call created the run folder itself."""
         fd = out_fd
         for depth, name in enumerate(self.names):
             shown = self.out_dir.joinpath(*self.names[: depth + 1])
             try:
-                child = open_subdir(fd, name, shown, create=create)
+                if create:
+                    child, self._made = make_or_open_subdir(fd, name, shown)
+                else:
+                    child = open_subdir(fd, name, shown, create=False)
             finally:
                 if fd != out_fd:
                     os.close(fd)
@@ -207,6 +215,8 @@ class RunFolder:
     def remove_partial_files(self) -> None:
         """Delete temporary files a killed earlier run left behind (SIGKILL skips all cleanup)."""
         fd = self._dir()
+        if self._made:
+            return
         for name in list_at(fd):
             if _TEMP_NAMES.fullmatch(name):
                 unlink_at(fd, name)  # a link is removed, never its target
@@ -219,6 +229,8 @@ class RunFolder:
         A link under such a name is a PlantedLinkError (someone planted it since the preflight).
         """
         fd = self._dir()
+        if self._made:
+            return
         names = _REQUEST_NAMES if requests_only else _OUTPUT_NAMES
         for name in list_at(fd):
             if not names.fullmatch(name):

@@ -28,6 +28,7 @@ __all__ = [
     "UnsupportedPlatformError",
     "is_link_at",
     "list_at",
+    "make_or_open_subdir",
     "open_out_dir",
     "open_subdir",
     "read_at",
@@ -94,16 +95,24 @@ def open_subdir(parent_fd: int, name: str, shown: Path, *, create: bool) -> int:
     shown: the folder's path, for messages. Missing: created when `create`, else
     FileNotFoundError.
     """
+    if create:
+        return make_or_open_subdir(parent_fd, name, shown)[0]
+    return _open_dir(parent_fd, name, shown)
+
+
+def make_or_open_subdir(parent_fd: int, name: str, shown: Path) -> tuple[int, bool]:
+    """open_subdir(create=True), and whether this call made the folder (it was missing)."""
     try:
-        return _open_dir(parent_fd, name, shown)
+        return _open_dir(parent_fd, name, shown), False
     except FileNotFoundError:
-        if not create:
-            raise
+        pass
     # EEXIST: another process made it first, or a link is in the way (never followed);
     # opening it tells which
-    with contextlib.suppress(FileExistsError):
+    try:
         os.mkdir(name, 0o777, dir_fd=parent_fd)
-    return _open_dir(parent_fd, name, shown)
+    except FileExistsError:
+        return _open_dir(parent_fd, name, shown), False
+    return _open_dir(parent_fd, name, shown), True
 
 
 def _open_dir(parent_fd: int, name: str, shown: Path) -> int:
