@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import ScriptedClient, manifest, plan, run, turn
-from wisdomgate.artifacts import folders
+from wisdomgate.artifacts import folders, safe_paths
 from wisdomgate.artifacts.folders import OutputFolders, RunFolder
 from wisdomgate.artifacts.group_sync import SyncGroup
 from wisdomgate.artifacts.locks import holder_pid
@@ -294,7 +294,7 @@ def test_a_run_folder_it_just_made_is_not_listed_for_cleanup(
     tmp_path: Path, make_response: ResponseMaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listed: list[int] = []
-    real = folders.list_at
+    real = safe_paths.list_at
 
     def recording(fd: int) -> list[str]:
         listed.append(fd)
