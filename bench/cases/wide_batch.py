@@ -2,7 +2,7 @@
 
 Ours is the whole `wisdomgate run` machinery: plans loaded from recipes, the Runner with the
 CLI's client (cli.commands.open_client), OutputFolders writing real run folders (manifests,
-texts, responses, fsyncs). google-genai only makes the calls (`client.aio.models.
+texts, responses, syncs). google-genai only makes the calls (`client.aio.models.
 generate_content` under an asyncio.Semaphore of the same size) and writes nothing. Both talk to
 one simulator in its own process (`wisdomgate serve --latency`), warmed up first, so neither
 shares the GIL with the server.
