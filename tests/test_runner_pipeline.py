@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, Planned
 from wisdomgate.run import FileRef, Runner, RunnerOptions
 from wisdomgate.run.wire import DataRefs, compact_request, strip_inline_data
 from wisdomgate_api import Base64Data
+from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
 
 Reply = Any
 
@@ -306,3 +308,63 @@ def test_a_run_folder_it_just_made_is_not_listed_for_cleanup(
     assert first.passed and listed == []  # new: nothing an earlier run left
     [again] = run(client, [plan(tmp_path, turn(1, "a", images=0))], tmp_path / "out")
     assert again.passed and listed != []  # there now: its earlier outputs are cleaned
+
+
+def folder_files(folder: Path) -> set[str]:
+    return {path.name for path in folder.iterdir()} if folder.is_dir() else set()
+
+
+class FirstRequestWaits(ScriptedClient):
+    """ScriptedClient whose first request is out until `ready()` (or `grace` seconds), as a
+    real request is out for a while: the loop goes on meanwhile."""
+
+    def __init__(self, reply: Reply, ready: Callable[[], bool], grace: float) -> None:
+        super().__init__(lambda index: reply)
+        self.ready, self.grace = ready, grace
+
+    async def generate_content(
+        self, model: str, request: GenerateContentRequest
+    ) -> GenerateContentResponse:
+        if not self.bodies:
+            deadline = time.monotonic() + self.grace
+            while not self.ready() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+        return await super().generate_content(model, request)
+
+
+def a_run_waiting_for_a_slot(
+    tmp_path: Path, make_response: ResponseMaker, grace: float, **options: Any
+) -> tuple[set[str], set[str]]:
+    """Two runs, one slot: the second run folder's files before the batch and while the first
+    run's request is out (once it holds a manifest, or after `grace` seconds)."""
+    out = tmp_path / "out"
+    waiting = out / "demo" / "second"
+    waiting.mkdir(parents=True)
+    (waiting / "turn-1.txt").write_text("an earlier answer")
+    before = folder_files(waiting)
+    during: list[set[str]] = []
+
+    def ready() -> bool:
+        during[:] = [folder_files(waiting)]
+        return "manifest.json" in during[0]
+
+    client = FirstRequestWaits(make_response(text="t"), ready, grace)
+    plans = [plan(tmp_path, turn(1, "a", images=0), run_id=name) for name in ("first", "second")]
+    results = run(client, plans, out, concurrency=1, **options)
+    assert all(result.passed for result in results)
+    return before, during[0]
+
+
+def test_the_next_run_opens_its_folder_while_it_waits_for_a_slot(
+    tmp_path: Path, make_response: ResponseMaker
+) -> None:
+    before, during = a_run_waiting_for_a_slot(tmp_path, make_response, grace=10)
+    assert "turn-1.txt" in before
+    assert "turn-1.txt" not in during and "manifest.json" in during  # ready to send at once
+
+
+def test_with_resume_a_waiting_run_leaves_its_folder_alone(
+    tmp_path: Path, make_response: ResponseMaker
+) -> None:
+    before, during = a_run_waiting_for_a_slot(tmp_path, make_response, grace=0.3, resume=True)
+    assert during == before  # its answers are not removed before it can write them again

@@ -19,7 +19,8 @@ The event loop never waits on the disk: every RunStore call runs in the runner's
 (wisdomgate.run.offload), and a run's last writes and syncs happen after it has given its slot
 to the next run (wisdomgate.run.slots), so `concurrency` runs keep requests in flight. Up to
 `concurrency` more runs open their folders ahead while they wait for a slot (not with
---max-cost, checked before a folder is touched): a freed slot does not wait for a disk call.
+--max-cost, checked before a folder is touched, nor with --resume, whose answers must not sit
+only in memory while a run waits): a freed slot does not wait for a disk call.
 
 Runs are isolated: an unexpected exception in one (a bug) fails that run as `internal_error`,
 with its manifest finished, and the others go on. A local OSError is different: it is the disk
@@ -170,9 +171,11 @@ class Runner:
         slot = RunSlot(self._slots, self._finishing)
         try:
             budget = self.options.budget
-            if budget is not None:  # --max-cost: checked before the folder is touched
+            if budget is not None or self.options.resume:
+                # --max-cost is checked before the folder is touched; --resume removes the old
+                # files once it holds their answers in memory, so not while waiting for a slot
                 await slot.acquire()
-                if budget.reached:  # runs in flight finish; this one waits
+                if budget is not None and budget.reached:  # runs in flight finish; not this one
                     return await self._not_started(plan, budget)
             opened = await self._open_then_wait(plan, slot)
             if isinstance(opened, RunResult):
