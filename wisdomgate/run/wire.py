@@ -113,27 +113,27 @@ def _digest(data: Data) -> tuple[str, int]:
 def strip_inline_data(wire: Any, refs: DataRefs) -> Any:
     """A copy of a request/content JSON with every inlineData.data replaced by a file reference,
     so that image bytes never end up inside the manifest."""
-
-    def change(obj: dict[str, Any]) -> dict[str, Any]:
-        blob = obj.get("inlineData")
-        if isinstance(blob, dict) and isinstance(blob.get("data"), str | Base64File):
-            return {**obj, "inlineData": {**blob, "data": refs.reference(blob["data"])}}
-        return obj
-
-    return map_objects(wire, change)
+    return map_objects(wire, lambda obj: _referenced(obj, refs))
 
 
 def hash_signatures(wire: Any) -> Any:
     """A copy with every thoughtSignature text replaced by {"sha256", "chars"} of it."""
+    return map_objects(wire, _hashed)
 
-    def change(obj: dict[str, Any]) -> dict[str, Any]:
-        signature = obj.get("thoughtSignature")
-        if not isinstance(signature, str):
-            return obj
-        digest = hashlib.sha256(signature.encode("utf-8")).hexdigest()
-        return {**obj, "thoughtSignature": {"sha256": digest, "chars": len(signature)}}
 
-    return map_objects(wire, change)
+def _referenced(obj: dict[str, Any], refs: DataRefs) -> dict[str, Any]:
+    blob = obj.get("inlineData")
+    if isinstance(blob, dict) and isinstance(blob.get("data"), str | Base64File):
+        return {**obj, "inlineData": {**blob, "data": refs.reference(blob["data"])}}
+    return obj
+
+
+def _hashed(obj: dict[str, Any]) -> dict[str, Any]:
+    signature = obj.get("thoughtSignature")
+    if not isinstance(signature, str):
+        return obj
+    digest = hashlib.sha256(signature.encode("utf-8")).hexdigest()
+    return {**obj, "thoughtSignature": {"sha256": digest, "chars": len(signature)}}
 
 
 def compact_request(
@@ -152,7 +152,8 @@ def compact_request(
             ref = {"role": "model", "fromTurn": number, "response": response_file_name(number)}
             contents.append(ref)
     compacted = {**wire, "contents": contents} if "contents" in wire else wire
-    return cast(dict[str, Any], hash_signatures(strip_inline_data(compacted, refs)))
+    # one pass for both (strip_inline_data, then hash_signatures): a request is walked once
+    return cast(dict[str, Any], map_objects(compacted, lambda obj: _hashed(_referenced(obj, refs))))
 
 
 def _role(content: Any) -> Any:
