@@ -30,32 +30,26 @@ class _NoCookies(httpx.Cookies):
         """Keep nothing."""
 
 
-class CookielessClient(httpx.Client):
+class _Cookieless:
+    """The cookie store of the clients below: always empty, and nothing can be put in it."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """Always empty."""
+        return _NoCookies()
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        if cookies:
+            raise ValueError("this client keeps no cookies")
+
+
+class CookielessClient(_Cookieless, httpx.Client):
     """httpx.Client whose cookie store stays empty."""
 
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """Always empty."""
-        return _NoCookies()
 
-    @cookies.setter
-    def cookies(self, cookies: object) -> None:
-        if cookies:
-            raise ValueError("this client keeps no cookies")
-
-
-class CookielessAsyncClient(httpx.AsyncClient):
+class CookielessAsyncClient(_Cookieless, httpx.AsyncClient):
     """httpx.AsyncClient whose cookie store stays empty."""
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """Always empty."""
-        return _NoCookies()
-
-    @cookies.setter
-    def cookies(self, cookies: object) -> None:
-        if cookies:
-            raise ValueError("this client keeps no cookies")
 
 
 def env_proxy(base_url: str) -> str | None:
