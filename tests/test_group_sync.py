@@ -162,3 +162,28 @@ def test_the_real_syncfs_is_found_and_works(folder_fd: int) -> None:
     with pytest.raises(OSError) as failed:
         syncfs(-1)
     assert failed.value.errno == errno.EBADF
+
+
+def test_a_refused_syncfs_falls_back_to_fsyncs_for_good(
+    tmp_path: Path, folder_fd: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    calls: list[int] = []
+
+    def refused(fd: int) -> None:
+        calls.append(fd)
+        raise OSError(errno.ENOSYS, "Function not implemented")  # a sandbox filters it
+
+    synced: list[str] = []
+    real = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")).name)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    group = SyncGroup(refused)
+    group.sync(folder_fd, ["a.txt"])
+    group.sync(folder_fd, ["a.txt"])
+    assert calls == [folder_fd]  # asked once
+    assert synced == ["a.txt", tmp_path.name] * 2

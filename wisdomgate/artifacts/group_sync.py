@@ -8,8 +8,9 @@ system and flushes the device once, so a caller here waits for one `syncfs` that
 it asked*: the runs that finish while one is in progress share the next. What it costs: it also
 writes out other programs' unwritten data on that file system, as an ext4 journal commit does.
 
-Where `syncfs` is missing (not Linux, no libc symbol), each caller fsyncs its own files and then
-its folder, as before (`safe_paths.sync_at`).
+Where `syncfs` is missing (not Linux, no libc symbol) or refused (ENOSYS, EPERM or EOPNOTSUPP:
+a sandbox that filters it), each caller fsyncs its own files and then its folder, as before
+(`safe_paths.sync_at`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from wisdomgate.artifacts.safe_paths import sync_at
 __all__ = ["SyncGroup", "load_syncfs"]
 
 SyncFs = Callable[[int], None]
+_REFUSED = frozenset({errno.ENOSYS, errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP})
 
 
 def load_syncfs() -> SyncFs | None:
@@ -58,15 +60,21 @@ class SyncGroup:
 
     def sync(self, dir_fd: int, names: Iterable[str]) -> None:
         """Return once the files `names` in dir_fd and their names there are on the disk."""
-        if self._syncfs is None:
-            sync_at(dir_fd, names)
-            return
-        device = os.fstat(dir_fd).st_dev
-        with self._lock:
-            waiting = self._devices.get(device)
-            if waiting is None:
-                waiting = self._devices[device] = _DeviceSync(self._syncfs)
-        waiting.sync(dir_fd)
+        syncfs = self._syncfs
+        if syncfs is not None:
+            device = os.fstat(dir_fd).st_dev
+            with self._lock:
+                waiting = self._devices.get(device)
+                if waiting is None:
+                    waiting = self._devices[device] = _DeviceSync(syncfs)
+            try:
+                waiting.sync(dir_fd)
+                return
+            except OSError as error:
+                if error.errno not in _REFUSED:
+                    raise
+                self._syncfs = None  # not allowed here: fsyncs from now on
+        sync_at(dir_fd, names)
 
 
 class _DeviceSync:
