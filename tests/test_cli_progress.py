@@ -188,6 +188,16 @@ def test_the_cost_so_far_adds_up_the_turns_whose_cost_is_known() -> None:
     assert counts_text(tally)[1] == "0 retries · 3 images · cost $0.17 · ETA 0s"
 
 
+def test_a_run_that_never_started_does_not_lower_the_runs_in_flight() -> None:
+    tally = Tally()
+    flying, refused = RunKey("kite", "a"), RunKey("kite", "busy")
+    tally.count(RunStarted(flying, 1))
+    tally.count(RunFinished(refused, "failed", 0, 0.0))  # folder busy: refused, never started
+    assert tally.in_flight == 1
+    tally.count(RunFinished(flying, "passed", 1, 2.0))
+    assert tally.in_flight == 0
+
+
 def test_the_eta_is_the_mean_run_time_over_the_slots_the_remaining_runs_fill() -> None:
     assert estimate_remaining([10.0, 20.0], remaining=6, concurrency=3) == 30.0
     assert estimate_remaining([10.0], remaining=2, concurrency=8) == 10.0

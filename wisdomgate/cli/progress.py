@@ -22,6 +22,7 @@ from wisdomgate.run import (
     ProgressEvent,
     RetryScheduled,
     RunFinished,
+    RunKey,
     RunResult,
     RunStarted,
     TurnAnswered,
@@ -85,18 +86,25 @@ class Tally:
     concurrency: int = 1
     passed: int = 0
     failed: int = 0
-    in_flight: int = 0
     retries: int = 0
     images: int = 0
     cost_usd: float | None = None  # None until a turn with a known cost is answered
     durations: list[float] = field(default_factory=list)
+    # a run is in flight from its RunStarted to its RunFinished; a refused run (folder busy)
+    # or one not started (--max-cost) finishes without having started
+    started: set[RunKey] = field(default_factory=set)
+
+    @property
+    def in_flight(self) -> int:
+        """Runs started and not finished."""
+        return len(self.started)
 
     def count(self, event: ProgressEvent) -> None:
         """Take one event into the counts."""
         if isinstance(event, BatchStarted):
             self.runs, self.concurrency = event.runs, event.concurrency
         elif isinstance(event, RunStarted):
-            self.in_flight += 1
+            self.started.add(event.run)
         elif isinstance(event, RetryScheduled):
             self.retries += 1
         elif isinstance(event, TurnAnswered):
@@ -111,7 +119,7 @@ class Tally:
             self.passed += 1
         else:
             self.failed += 1
-        self.in_flight = max(0, self.in_flight - 1)
+        self.started.discard(event.run)
         if event.duration_s > 0:  # a refused run (folder busy) did nothing: not a duration
             self.durations.append(event.duration_s)
 

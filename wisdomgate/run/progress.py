@@ -73,7 +73,7 @@ class BatchStarted:
 
 @dataclass(frozen=True)
 class RunStarted:
-    """A run got its slot and is starting."""
+    """A run got its slot and is starting (a refused or budget-stopped run never does)."""
 
     run: RunKey
     turns: int
