@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,6 +36,20 @@ def _generous_template_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
 def sleeps() -> list[float]:
     """Delays a RetryPolicy asked to sleep (pass `sleep=sleeps.append`): retries never wait."""
     return []
+
+
+@pytest.fixture
+def fsynced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every path os.fsync is called on during the test (a folder's path for a folder)."""
+    seen: list[str] = []
+    real = os.fsync
+
+    def recording(fd: int) -> None:
+        seen.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    return seen
 
 
 @pytest.fixture

@@ -138,20 +138,12 @@ def test_a_caller_after_a_failure_gets_a_new_syncfs(folder_fd: int) -> None:
 
 
 def test_without_syncfs_each_file_and_then_the_folder_is_fsynced(
-    tmp_path: Path, folder_fd: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, folder_fd: int, fsynced: list[str]
 ) -> None:
     (tmp_path / "a.txt").write_text("a")
     (tmp_path / "b.txt").write_text("b")
-    synced: list[str] = []
-    real = os.fsync
-
-    def recording(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", recording)
     SyncGroup(None).sync(folder_fd, ["a.txt", "gone.txt", "b.txt"])
-    assert [Path(path).name for path in synced] == ["a.txt", "b.txt", tmp_path.name]
+    assert [Path(path).name for path in fsynced] == ["a.txt", "b.txt", tmp_path.name]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux's")
@@ -165,7 +157,7 @@ def test_the_real_syncfs_is_found_and_works(folder_fd: int) -> None:
 
 
 def test_a_refused_syncfs_falls_back_to_fsyncs_for_good(
-    tmp_path: Path, folder_fd: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, folder_fd: int, fsynced: list[str]
 ) -> None:
     (tmp_path / "a.txt").write_text("a")
     calls: list[int] = []
@@ -174,16 +166,8 @@ def test_a_refused_syncfs_falls_back_to_fsyncs_for_good(
         calls.append(fd)
         raise OSError(errno.ENOSYS, "Function not implemented")  # a sandbox filters it
 
-    synced: list[str] = []
-    real = os.fsync
-
-    def recording(fd: int) -> None:
-        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")).name)
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", recording)
     group = SyncGroup(refused)
     group.sync(folder_fd, ["a.txt"])
     group.sync(folder_fd, ["a.txt"])
     assert calls == [folder_fd]  # asked once
-    assert synced == ["a.txt", tmp_path.name] * 2
+    assert [Path(path).name for path in fsynced] == ["a.txt", tmp_path.name] * 2

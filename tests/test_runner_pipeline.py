@@ -182,21 +182,6 @@ def test_the_event_loop_thread_never_touches_the_disk(
     assert [name for name, ident in calls if ident == loop_thread[0]] == []
 
 
-def fsynced_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every path os.fsync is called on from now on (a folder's path for the folder), with the
-    run folders made durable by fsyncs (as where there is no syncfs)."""
-    monkeypatch.setattr(folders, "DURABILITY", SyncGroup(None))
-    seen: list[str] = []
-    real = os.fsync
-
-    def recording(fd: int) -> None:
-        seen.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", recording)
-    return seen
-
-
 def syncfs_listings(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
     """For every syncfs call from now on, the names in the folder it was called for, and
     "(locked)" while a run holds that folder."""
@@ -244,8 +229,9 @@ def test_each_answer_is_fsynced_before_the_next_request_and_the_release(
     make_png: PngMaker,
     make_response: ResponseMaker,
     monkeypatch: pytest.MonkeyPatch,
+    fsynced: list[str],
 ) -> None:
-    fsynced = fsynced_paths(monkeypatch)
+    monkeypatch.setattr(folders, "DURABILITY", SyncGroup(None))  # fsyncs, as without syncfs
     at_request = two_turns_recorded(
         tmp_path, make_png, make_response, lambda: {Path(path).name for path in fsynced}
     )
