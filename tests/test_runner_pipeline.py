@@ -9,7 +9,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from wisdomgate.artifacts.folders import OutputFolders, RunFolder
 from wisdomgate.artifacts.group_sync import SyncGroup
 from wisdomgate.artifacts.locks import holder_pid
 from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
-from wisdomgate.run import FileRef, Runner, RunnerOptions
+from wisdomgate.run import FileRef, RunName, Runner, RunnerOptions
 from wisdomgate.run.wire import DataRefs, compact_request, strip_inline_data
 from wisdomgate_api import Base64Data
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
@@ -132,21 +132,25 @@ class ThreadRecordingStores:
         self._threads = threads
         self.out_dir = out
 
-    def path_of(self, the_plan: PlannedRun) -> Path:
+    def path_of(self, the_plan: RunName) -> Path:
         return self._inner.path_of(the_plan)
 
     def check(self, plans: Iterable[PlannedRun]) -> None:
         self._threads.append(("check", threading.get_ident()))
         self._inner.check(plans)
 
-    def open(self, the_plan: PlannedRun) -> Any:
+    def open(self, the_plan: RunName) -> Any:
         self._threads.append(("open", threading.get_ident()))
         return _Recording(self._inner.open(the_plan), self._threads)
+
+    def sync_many(self, folders: Sequence[Any]) -> list[OSError | None]:
+        self._threads.append(("sync_many", threading.get_ident()))
+        return self._inner.sync_many([folder.inner for folder in folders])
 
 
 class _Recording:
     def __init__(self, folder: RunFolder, threads: list[tuple[str, int]]) -> None:
-        self._folder = folder
+        self._folder = self.inner = folder
         self._threads = threads
         self.path = folder.path
 

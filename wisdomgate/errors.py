@@ -62,6 +62,10 @@ class FolderBusyError(OutputError):
             " wait for it, or use another --out"
         )
 
+    def __reduce__(self) -> tuple[type[FolderBusyError], tuple[Path, int | None]]:
+        # rebuilt from its fields when it crosses from the disk process (wisdomgate.run.disk_worker)
+        return FolderBusyError, (self.folder, self.pid)
+
 
 def has_surrogates(text: str) -> bool:
     """True when text holds a lone surrogate: undecodable bytes of a file name or argv

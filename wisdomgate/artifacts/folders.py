@@ -30,7 +30,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -52,7 +52,7 @@ from wisdomgate.artifacts.safe_paths import (
     write_stream_at,
 )
 from wisdomgate.recipe import PlannedRun
-from wisdomgate.run import IMAGE_NAMES, REFERENCE_NAMES, FileRef
+from wisdomgate.run import IMAGE_NAMES, REFERENCE_NAMES, FileRef, RunName, RunStore
 
 __all__ = [
     "OutputFolders",
@@ -273,8 +273,12 @@ class RunFolder:
     def sync(self) -> None:
         """Make every file written since the last sync durable, and their names here
         (wisdomgate.artifacts.group_sync: one syncfs shared with other runs, or fsyncs)."""
+        DURABILITY.sync(*self.take_unsynced())
+
+    def take_unsynced(self) -> tuple[int, list[str]]:
+        """This folder's fd and the names written since the last sync, now owed a sync."""
         names, self._unsynced = list(self._unsynced), {}
-        DURABILITY.sync(self._dir(), names)
+        return self._dir(), names
 
     def reference(self, path: Path) -> str:
         """A path relative to this folder (for reference images that live elsewhere)."""
@@ -316,7 +320,7 @@ class OutputFolders:
         """The folder given as --out."""
         return self._out_dir
 
-    def path_of(self, plan: PlannedRun) -> Path:
+    def path_of(self, plan: RunName) -> Path:
         """`OUT/<recipe>/<run>/`, with file-system-safe names."""
         return RunFolder(self._out_dir, plan.recipe_name, plan.run_id).path
 
@@ -324,6 +328,15 @@ class OutputFolders:
         """PlantedLinkError for a symbolic link where the runs would write (preflight_outputs)."""
         preflight_outputs(plans, self._out_dir)
 
-    def open(self, plan: PlannedRun) -> RunFolder:
+    def open(self, plan: RunName) -> RunFolder:
         """The run's folder, opened and locked (FolderBusyError when another process holds it)."""
         return RunFolder(self._out_dir, plan.recipe_name, plan.run_id).open()
+
+    def sync_many(self, folders: Sequence[RunStore]) -> list[OSError | None]:
+        """sync() for several open folders at once: one syncfs per file system for them all."""
+        pending = []
+        for folder in folders:
+            if not isinstance(folder, RunFolder):
+                raise TypeError(f"not a folder of these stores: {folder!r}")
+            pending.append(folder.take_unsynced())
+        return DURABILITY.sync_many(pending)

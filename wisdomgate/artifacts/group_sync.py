@@ -20,7 +20,8 @@ import errno
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 
 from wisdomgate.artifacts.safe_paths import sync_at
 
@@ -60,21 +61,52 @@ class SyncGroup:
 
     def sync(self, dir_fd: int, names: Iterable[str]) -> None:
         """Return once the files `names` in dir_fd and their names there are on the disk."""
+        failure = self.sync_many([(dir_fd, names)])[0]
+        if failure is not None:
+            raise failure
+
+    def sync_many(self, folders: Sequence[tuple[int, Iterable[str]]]) -> list[OSError | None]:
+        """sync() for several folders at once (one syncfs per file system for all of them):
+        for each folder, None once it is on the disk, or the OSError that says it may not be."""
         syncfs = self._syncfs
         if syncfs is not None:
-            device = os.fstat(dir_fd).st_dev
+            try:
+                return self._syncfs_many(syncfs, folders)
+            except OSError as error:
+                if error.errno not in _REFUSED:
+                    raise
+                self._syncfs = None  # not allowed here: fsyncs from now on
+        return [_caught(partial(sync_at, fd, names)) for fd, names in folders]
+
+    def _syncfs_many(
+        self, syncfs: SyncFs, folders: Sequence[tuple[int, Iterable[str]]]
+    ) -> list[OSError | None]:
+        """One syncfs per device for the folders on it; a refusal (_REFUSED) is raised."""
+        devices = [os.fstat(fd).st_dev for fd, _ in folders]
+        outcome: dict[int, OSError | None] = {}
+        for device, (fd, _) in zip(devices, folders, strict=True):
+            if device in outcome:
+                continue
             with self._lock:
                 waiting = self._devices.get(device)
                 if waiting is None:
                     waiting = self._devices[device] = _DeviceSync(syncfs)
             try:
-                waiting.sync(dir_fd)
-                return
+                waiting.sync(fd)
+                outcome[device] = None
             except OSError as error:
-                if error.errno not in _REFUSED:
+                if error.errno in _REFUSED:
                     raise
-                self._syncfs = None  # not allowed here: fsyncs from now on
-        sync_at(dir_fd, names)
+                outcome[device] = error
+        return [outcome[device] for device in devices]
+
+
+def _caught(call: Callable[[], None]) -> OSError | None:
+    try:
+        call()
+    except OSError as error:
+        return error
+    return None
 
 
 class _DeviceSync:

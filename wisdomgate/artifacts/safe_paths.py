@@ -60,6 +60,10 @@ class PlantedLinkError(OutputError):
             " choose another --out"
         )
 
+    def __reduce__(self) -> tuple[type[PlantedLinkError], tuple[Path, str | None]]:
+        # rebuilt from its fields when it crosses from the disk process (wisdomgate.run.disk_worker)
+        return PlantedLinkError, (self.link, self.target)
+
 
 class UnsupportedPlatformError(OutputError):
     """This platform cannot open files relative to a folder without following links."""

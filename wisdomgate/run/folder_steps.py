@@ -4,7 +4,7 @@ open, lock and clean its folder, and write the files of its answers."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 # what --resume may reuse (answers, lost answers) and the fitted references copied in
+FileData = bytes | Callable[[], BinaryIO]  # the bytes, or how to open them
 Prepared = tuple[dict[int, PaidAnswer], dict[int, str], dict[Path, str]]
 
 
@@ -59,14 +60,16 @@ def prepare_folder(folder: RunStore, plan: PlannedRun, resume: bool) -> Prepared
     return paid, lost, reference_names(folder, plan)  # fitted references copied in
 
 
-def write_files(folder: RunStore, files: Files, durable: bool = False) -> list[FileRef]:
+def write_files(
+    folder: RunStore, files: Sequence[tuple[str, FileData]], durable: bool = False
+) -> list[FileRef]:
     refs = [write_one(folder, name, data) for name, data in files]
     if durable:
         folder.sync()
     return refs
 
 
-def write_one(folder: RunStore, name: str, data: bytes | Callable[[], BinaryIO]) -> FileRef:
+def write_one(folder: RunStore, name: str, data: FileData) -> FileRef:
     if isinstance(data, bytes):
         return folder.write(name, data)
     with data() as source:  # from where the client put it: no copy in memory

@@ -19,11 +19,14 @@ import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import TypeVar
+from pathlib import Path
+from typing import Protocol, TypeVar
 
-from wisdomgate.run.store import RunStore
+from wisdomgate.run.folder_steps import write_and_close, write_files
+from wisdomgate.run.run_state import Files
+from wisdomgate.run.store import FileRef, RunStore
 
-__all__ = ["DiskThreads", "FolderJobs"]
+__all__ = ["DiskThreads", "FolderJobs", "RunJobs"]
 
 T = TypeVar("T")
 
@@ -51,12 +54,50 @@ async def in_thread(pool: Executor | None, call: Callable[[], T]) -> T:
     return await asyncio.get_running_loop().run_in_executor(pool, call)
 
 
+class RunJobs(Protocol):
+    """One run's open folder as the runner drives it: in the disk threads (FolderJobs) or in
+    the disk process (wisdomgate.run.disk_process.ProcessJobs)."""
+
+    @property
+    def path(self) -> Path:
+        """The run's folder."""
+        ...
+
+    async def write(self, files: Files, durable: bool = False) -> list[FileRef]:
+        """Write files (durable: then sync them); their references."""
+        ...
+
+    async def finish(self, files: Files, durable: bool) -> None:
+        """write(), then release the folder."""
+        ...
+
+    def close_now(self) -> None:
+        """Release the folder at once (cancellation), after the call in progress."""
+        ...
+
+
 class FolderJobs:
     """One run's folder, called from the disk threads one call at a time."""
 
-    def __init__(self, folder: RunStore) -> None:
+    def __init__(self, folder: RunStore, threads: DiskThreads | None = None) -> None:
         self.folder = folder
+        self._threads = threads  # None: the loop's default pool (Runner.run outside run_all)
         self._busy = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        """The run's folder."""
+        return self.folder.path
+
+    async def write(self, files: Files, durable: bool = False) -> list[FileRef]:
+        """Write files in a `quick` thread (durable: then sync them); their references."""
+        pool = self._threads.quick if self._threads is not None else None
+        return await self.run(pool, write_files, self.folder, files, durable)
+
+    async def finish(self, files: Files, durable: bool) -> None:
+        """write() in a `finish` thread, then release the folder."""
+        pool = self._threads.finish if self._threads is not None else None
+        await self.run(pool, write_and_close, self.folder, files, durable)
 
     async def run(self, pool: Executor | None, call: Callable[..., T], *args: object) -> T:
         """call(*args) in a thread of pool, after this folder's earlier calls."""

@@ -58,6 +58,9 @@ class RunnerOptions:
     prices: PriceTable = field(default_factory=builtin_prices)  # what each answer cost
     budget: Budget | None = None  # --max-cost: no run starts once it is reached
     replayed: bool = False  # answers come from a cassette (--replay): nothing is paid now
+    # folder work of small-file runs in a child process (wisdomgate.run.disk_process): None
+    # when the batch has PROCESS_MIN_RUNS such runs, True or False to decide
+    disk_process: bool | None = None
 
 
 @dataclass(frozen=True)

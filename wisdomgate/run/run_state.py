@@ -89,6 +89,17 @@ class RunState:
         record.request = compact_request(wire_objects(request), answered, self.refs)
         return request, user
 
+    def early_request(self, resume: bool) -> tuple[GenerateContentRequest, Content] | None:
+        """Turn 1's request when it needs nothing from the folder (no --resume, no reference
+        images): built before the folder is opened, its manifest written in the same disk call."""
+        turns = self.plan.turns
+        if resume or not turns or turns[0].images:
+            return None
+        try:
+            return self.prepare(turns[0], self.record.turns[0])
+        except Exception:
+            return None  # built again in its turn, where the failure is recorded
+
     def _note_references(self, turn: PlannedTurn, user: Content) -> None:
         """Tie each reference image's base64 object to its file (its sha256 is in the plan)."""
         refs = [self._reference(image) for image in turn.images]

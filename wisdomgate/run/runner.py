@@ -16,7 +16,8 @@ earlier run wrote into its folder (after `--resume` has read the answers it can 
 folder holds exactly what the new manifest refers to.
 
 The event loop never waits on the disk: every RunStore call runs in the runner's disk threads
-(wisdomgate.run.offload), and a run's last writes and syncs happen after it has given its slot
+(wisdomgate.run.offload) or, for a wide batch's small-file runs, in its disk process
+(wisdomgate.run.disk_process), and a run's last writes and syncs happen after it has given its slot
 to the next run (wisdomgate.run.slots), so `concurrency` runs keep requests in flight. Up to
 `concurrency` more runs open their folders ahead while they wait for a slot (not with
 --max-cost, checked before a folder is touched, nor with --resume, whose answers must not sit
@@ -50,14 +51,13 @@ from pathlib import Path
 from wisdomgate.errors import FolderBusyError, OutputError, ToolkitError
 from wisdomgate.recipe import PlannedRun, PlannedTurn
 from wisdomgate.run.cost import Budget, CostBasis, answer_cost
+from wisdomgate.run.disk_process import DiskProcess, start_for
 from wisdomgate.run.folder_steps import (
     close_opened,
     is_local_io,
     open_folder,
-    write_and_close,
-    write_files,
 )
-from wisdomgate.run.offload import DiskThreads, FolderJobs, in_thread
+from wisdomgate.run.offload import DiskThreads, FolderJobs, RunJobs, in_thread
 from wisdomgate.run.outcomes import budget_reached, classify_error, internal_error
 from wisdomgate.run.progress import (
     BatchStarted,
@@ -129,6 +129,8 @@ class Runner:
         self._finishing = asyncio.Semaphore(max(1, options.concurrency))
         self._ahead = asyncio.Semaphore(max(1, options.concurrency))  # runs opened, waiting
         self._threads: DiskThreads | None = None
+        self._process: DiskProcess | None = None  # for the runs in _small (disk_process)
+        self._small: set[int] = set()
         self._git: dict[Path, GitInfo] = {}
 
     async def run_all(self, plans: Sequence[PlannedRun]) -> list[RunResult]:
@@ -140,6 +142,7 @@ class Runner:
             await in_thread(threads.quick, partial(self.stores.check, plans))  # a planted link
             paths = [plan.recipe_path for plan in plans]
             self._git = await in_thread(threads.quick, partial(git_infos, paths))
+            self._process, self._small = await start_for(plans, self.stores, self.options)
             async with asyncio.TaskGroup() as group:
                 tasks = [group.create_task(self._run_and_report(plan)) for plan in plans]
         except BaseExceptionGroup as failed:
@@ -147,6 +150,9 @@ class Runner:
             # runs would meet too: they are cancelled and the caller gets that error itself.
             raise failed.exceptions[0] from None
         finally:
+            process, self._process = self._process, None
+            if process is not None:
+                await process.aclose()  # every call sent is done, every folder released
             self._threads = None
             threads.close()
         return [task.result() for task in tasks]
@@ -192,7 +198,7 @@ class Runner:
 
     async def _open_then_wait(
         self, plan: PlannedRun, slot: RunSlot
-    ) -> RunResult | tuple[RunState, FolderJobs, _Request | None, Exception | None]:
+    ) -> RunResult | tuple[RunState, RunJobs, _Request | None, Exception | None]:
         """Open the run's folder (and write turn 1's manifest), then wait for a slot.
 
         At most `concurrency` runs are opened ahead like this, so that when a slot frees, the
@@ -201,7 +207,7 @@ class Runner:
         """
         async with self._ahead:
             state = await self._start(plan)
-            early = _early_request(state, self.options.resume)
+            early = state.early_request(self.options.resume)
             try:
                 jobs, problem = await self._open(state, early)  # locked until the manifest is final
             except FolderBusyError as busy:
@@ -233,10 +239,15 @@ class Runner:
 
     async def _open(
         self, state: RunState, early: _Request | None
-    ) -> tuple[FolderJobs, Exception | None]:
+    ) -> tuple[RunJobs, Exception | None]:
         """Open, lock and clean the folder in one disk call (and write the manifest of turn 1's
         request when it could be built before: early)."""
         manifest = state.files_to_save()[0] if early is not None else None
+        process, threads = self._process, self._threads
+        small = id(state.plan) in self._small
+        if process is not None and threads is not None and small and process.ready:
+            path = self.stores.path_of(state.plan)
+            return await process.open(state.plan, path, manifest, threads)
         call = partial(open_folder, self.stores, state.plan, self.options.resume, manifest)
         opening = asyncio.ensure_future(in_thread(self._pool("quick"), call))
         try:
@@ -246,9 +257,9 @@ class Runner:
             opening.add_done_callback(close_opened)
             raise
         if isinstance(prepared, Exception):
-            return FolderJobs(folder), prepared
+            return FolderJobs(folder, self._threads), prepared
         state.paid, state.lost, state.references = prepared
-        return FolderJobs(folder), None
+        return FolderJobs(folder, self._threads), None
 
     def _pool(self, kind: str) -> Executor | None:
         threads = self._threads
@@ -266,7 +277,7 @@ class Runner:
     async def _run_open(
         self,
         state: RunState,
-        jobs: FolderJobs,
+        jobs: RunJobs,
         slot: RunSlot,
         started: float,
         early: _Request | None,
@@ -285,15 +296,13 @@ class Runner:
         # Its requests are over: the run's last writes and syncs do not hold a slot.
         await slot.hand_over()
         try:
-            files, durable = state.files_to_save()
-            folder = jobs.folder
-            await jobs.run(self._pool("finish"), write_and_close, folder, files, durable)
+            await jobs.finish(*state.files_to_save())
         finally:
             slot.release()
-        return RunResult(state.plan, state.record, jobs.folder.path)
+        return RunResult(state.plan, state.record, jobs.path)
 
     async def _turns(
-        self, state: RunState, jobs: FolderJobs, early: _Request | None, slot: RunSlot
+        self, state: RunState, jobs: RunJobs, early: _Request | None, slot: RunSlot
     ) -> None:
         last = state.plan.turns[-1] if state.plan.turns else None
         for turn, turn_record in zip(state.plan.turns, state.record.turns, strict=True):
@@ -306,7 +315,7 @@ class Runner:
     async def _turn(
         self,
         state: RunState,
-        jobs: FolderJobs,
+        jobs: RunJobs,
         turn: PlannedTurn,
         record: TurnRecord,
         early: _Request | None,
@@ -370,7 +379,7 @@ class Runner:
     async def _answered(
         self,
         state: RunState,
-        jobs: FolderJobs,
+        jobs: RunJobs,
         turn: PlannedTurn,
         record: TurnRecord,
         response: GenerateContentResponse,
@@ -381,22 +390,9 @@ class Runner:
         if answer is None:
             return
         files = state.image_files(turn.number, answer)
-        refs = await jobs.run(self._pool("quick"), write_files, jobs.folder, files) if files else []
+        refs = await jobs.write(files) if files else []
         state.answered(turn, record, answer, user, refs)
 
-    async def _save(self, state: RunState, jobs: FolderJobs) -> None:
+    async def _save(self, state: RunState, jobs: RunJobs) -> None:
         """Write the manifest, with the last answer's files first (durable when there are)."""
-        files, durable = state.files_to_save()
-        await jobs.run(self._pool("quick"), write_files, jobs.folder, files, durable)
-
-
-def _early_request(state: RunState, resume: bool) -> _Request | None:
-    """Turn 1's request when it needs nothing from the folder (no --resume, no reference
-    images): built before the folder is opened, its manifest written in the same disk call."""
-    turns = state.plan.turns
-    if resume or not turns or turns[0].images:
-        return None
-    try:
-        return state.prepare(turns[0], state.record.turns[0])
-    except Exception:
-        return None  # built again in its turn, where the failure is recorded
+        await jobs.write(*state.files_to_save())

@@ -24,6 +24,7 @@ __all__ = [
     "REFERENCE_NAMES",
     "FileRef",
     "FittedRef",
+    "RunName",
     "RunStore",
     "RunStores",
     "image_extension",
@@ -118,6 +119,20 @@ def request_file_name(turn: int, *, preview: bool = False) -> str:
     return f"turn-{turn}.request.preview.json" if preview else f"turn-{turn}.request.json"
 
 
+class RunName(Protocol):
+    """What names a run's folder: its recipe and its run id (a PlannedRun is one)."""
+
+    @property
+    def recipe_name(self) -> str:
+        """The recipe's name."""
+        ...
+
+    @property
+    def run_id(self) -> str:
+        """The run's id within its recipe."""
+        ...
+
+
 class RunStore(Protocol):
     """One run's open, locked folder: read and write files by name."""
 
@@ -168,7 +183,7 @@ class RunStores(Protocol):
         """The folder given as --out."""
         ...
 
-    def path_of(self, plan: PlannedRun) -> Path:
+    def path_of(self, plan: RunName) -> Path:
         """The folder a run writes to."""
         ...
 
@@ -176,8 +191,13 @@ class RunStores(Protocol):
         """Before anything is sent: raise (an OutputError) when the runs cannot write safely."""
         ...
 
-    def open(self, plan: PlannedRun) -> RunStore:
+    def open(self, plan: RunName) -> RunStore:
         """The run's folder, created, opened and locked; FolderBusyError when another holds it."""
+        ...
+
+    def sync_many(self, folders: Sequence[RunStore]) -> list[OSError | None]:
+        """`sync` for several of its open folders at once (they share one group commit): for
+        each, None once it is durable, or the OSError that says it may not be."""
         ...
 
 
