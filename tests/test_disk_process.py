@@ -8,6 +8,7 @@ import dataclasses
 import fcntl
 import os
 import pickle
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -269,3 +270,16 @@ def test_what_the_runner_sent_is_written_even_when_it_goes_without_waiting(
     assert asyncio.run(send_and_leave()) == 0
     assert (folder / "turn-1.txt").read_bytes() == b"paid for"
     assert holder_pid_of(folder) is None
+
+
+def test_a_batch_that_cannot_start_the_child_uses_the_threads(
+    tmp_path: Path, make_response: ResponseMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(subprocess, "Popen", refused)
+    client = ScriptedClient(lambda index: make_response(text="hi"))
+    results = run(client, text_plans(tmp_path, 2), tmp_path / "out", disk_process=True)
+    assert all(result.passed for result in results)
+    assert len(folder_files(tmp_path / "out")) == 2

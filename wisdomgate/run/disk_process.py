@@ -61,7 +61,10 @@ async def start_for(
     wanted = options.disk_process
     if not small or not (wanted if wanted is not None else len(small) >= PROCESS_MIN_RUNS):
         return None, set()
-    process = await DiskProcess.start(stores)
+    try:
+        process = await DiskProcess.start(stores)
+    except OSError:  # no process can be started here (a sandbox, no fds left): the threads
+        return None, set()
     if wanted:  # asked for: every such run uses it (auto: those opened once it is up)
         await process.wait_ready()
     return process, small
