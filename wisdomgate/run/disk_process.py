@@ -241,8 +241,9 @@ def _child_environment() -> dict[str, str]:
 
 async def _materialized(files: Files, threads: DiskThreads) -> list[tuple[str, bytes]]:
     """files with every reader's bytes read (in a thread: they may be on disk)."""
-    if all(isinstance(data, bytes) for _, data in files):
-        return files  # type: ignore[return-value]
+    ready = [(name, data) for name, data in files if isinstance(data, bytes)]
+    if len(ready) == len(files):
+        return ready
     return await in_thread(threads.quick, partial(_read_all, files))
 
 
