@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import fcntl
+import hashlib
 import os
 import pickle
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import ResponseMaker
+from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import ScriptedClient, manifest, plan, run
 from wisdomgate.artifacts.folders import OutputFolders
 from wisdomgate.artifacts.locks import holder_pid
@@ -283,3 +284,14 @@ def test_a_batch_that_cannot_start_the_child_uses_the_threads(
     results = run(client, text_plans(tmp_path, 2), tmp_path / "out", disk_process=True)
     assert all(result.passed for result in results)
     assert len(folder_files(tmp_path / "out")) == 2
+
+
+def test_an_image_a_text_model_sends_anyway_is_written_by_the_child(
+    tmp_path: Path, make_png: PngMaker, make_response: ResponseMaker
+) -> None:
+    png = make_png()
+    client = ScriptedClient(lambda index: make_response(images=[png], text="also a picture"))
+    [result] = run(client, text_plans(tmp_path, 1), tmp_path / "out", disk_process=True)
+    [image] = manifest(result)["turns"][0]["outputs"]["images"]
+    assert (result.folder / image["file"]).read_bytes() == png
+    assert image["sha256"] == hashlib.sha256(png).hexdigest()
