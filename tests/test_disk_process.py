@@ -22,7 +22,7 @@ from tests.conftest import PngMaker, ResponseMaker
 from tests.test_runner_run import ScriptedClient, manifest, plan, run
 from wisdomgate.artifacts.folders import OutputFolders
 from wisdomgate.artifacts.locks import holder_pid
-from wisdomgate.artifacts.safe_paths import PlantedLinkError
+from wisdomgate.artifacts.safe_paths import NotAFolderError, PlantedLinkError
 from wisdomgate.errors import FolderBusyError
 from wisdomgate.recipe.plan import Expectations, ImageInput, PlannedRun, PlannedTurn
 from wisdomgate.run import disk_process, disk_worker
@@ -192,7 +192,9 @@ def test_frames_come_out_whole_however_the_bytes_are_cut(values: list[bytes], cu
 def test_output_errors_cross_the_process_boundary_as_themselves(tmp_path: Path) -> None:
     link = PlantedLinkError(tmp_path / "x", "/elsewhere")
     busy = FolderBusyError(tmp_path / "y", 42)
-    link_back, busy_back = pickle.loads(pickle.dumps((link, busy)))
+    not_folder = NotAFolderError(tmp_path / "z")
+    link_back, busy_back, not_folder_back = pickle.loads(pickle.dumps((link, busy, not_folder)))
+    assert str(not_folder_back) == str(not_folder)
     assert (link_back.link, link_back.target, str(link_back)) == (
         link.link,
         "/elsewhere",

@@ -15,6 +15,7 @@ from wisdomgate.artifacts.folders import (
     RunFolder,
     preflight_outputs,
 )
+from wisdomgate.artifacts.safe_paths import NotAFolderError
 from wisdomgate.errors import OutputError
 from wisdomgate.run.dryrun import dry_run
 from wisdomgate_api.models import GenerateContentRequest, GenerateContentResponse
@@ -80,6 +81,24 @@ def test_a_run_with_a_planted_link_sends_nothing_and_writes_nothing_outside(
         run(client, [plan(tmp_path, turn(1, "a"))], out)
     assert client.bodies == []
     assert untouched(elsewhere)
+
+
+@pytest.mark.parametrize("where", ["demo", "demo/default"], ids=["recipe folder", "run folder"])
+def test_a_file_where_a_folder_goes_is_named_before_anything_is_sent(
+    tmp_path: Path, make_response: ResponseMaker, where: str
+) -> None:
+    out = tmp_path / "out"
+    blocking = out / where
+    blocking.parent.mkdir(parents=True, exist_ok=True)
+    blocking.write_text("someone's notes", encoding="utf-8")
+    client = ScriptedClient([make_response(text="hi")])
+    with pytest.raises(NotAFolderError) as raised:
+        run(client, [plan(tmp_path, turn(1, "a"))], out)
+    assert str(raised.value) == (
+        f"{blocking} is a file, but wisdomgate writes a folder there; move it away"
+        f" (mv {blocking} {blocking}.old) or choose another --out"
+    )
+    assert client.bodies == [] and blocking.read_text(encoding="utf-8") == "someone's notes"
 
 
 def test_a_dry_run_with_a_planted_link_writes_nothing_outside(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from typing import BinaryIO
 from wisdomgate.errors import OutputError
 
 __all__ = [
+    "NotAFolderError",
     "PlantedLinkError",
     "UnsupportedPlatformError",
     "is_link_at",
@@ -63,6 +64,22 @@ class PlantedLinkError(OutputError):
     def __reduce__(self) -> tuple[type[PlantedLinkError], tuple[Path, str | None]]:
         # rebuilt from its fields when it crosses from the disk process (wisdomgate.run.disk_worker)
         return PlantedLinkError, (self.link, self.target)
+
+
+class NotAFolderError(OutputError):
+    """Something other than a folder stands inside --out where wisdomgate makes a folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        moved = shlex.quote(f"{path}.old")
+        super().__init__(
+            f"{path} is a file, but wisdomgate writes a folder there; move it away"
+            f" (mv {shlex.quote(str(path))} {moved}) or choose another --out"
+        )
+
+    def __reduce__(self) -> tuple[type[NotAFolderError], tuple[Path]]:
+        # rebuilt from its path when it crosses from the disk process (wisdomgate.run.disk_worker)
+        return NotAFolderError, (self.path,)
 
 
 class UnsupportedPlatformError(OutputError):
@@ -125,6 +142,8 @@ def _open_dir(parent_fd: int, name: str, shown: Path) -> int:
     except OSError as error:
         if error.errno in (errno.ENOTDIR, errno.ELOOP):  # O_NOFOLLOW says one or the other
             _raise_if_link(parent_fd, name, shown)
+            if error.errno == errno.ENOTDIR:
+                raise NotAFolderError(shown) from None
         raise
 
 
