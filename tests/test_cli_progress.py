@@ -71,7 +71,7 @@ def test_off_a_terminal_each_finished_run_and_each_retry_is_one_plain_line(
     assert lines[1].startswith("PASS a-kite [default] 1 image -> ")
     assert lines[2].startswith("PASS b-kite [default] 1 image -> ")
     assert lines[3].startswith("cost: $")
-    assert lines[4].startswith("2 runs: 2 passed, 0 failed; 2 images and manifests in ")
+    assert lines[4].startswith("2 runs: 2 passed, 0 failed; 2 images and 2 manifests in ")
     assert lines[5].startswith("report: ")
 
 

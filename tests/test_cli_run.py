@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from wisdomgate import cli
+from wisdomgate.artifacts import folders
 from wisdomgate.cli import commands
 from wisdomgate.simulator import SIMULATOR_KEY
 from wisdomgate_api import AsyncClient, RetryPolicy
@@ -97,6 +99,27 @@ def test_dry_run_previews_later_turns_with_a_marked_placeholder(tmp_path: Path) 
     assert "dry-run placeholder" in preview["contents"][1]["parts"][0]["text"]
 
 
+def test_a_full_disk_names_the_file_and_how_to_go_on(
+    tmp_path: Path,
+    simulator_env: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def disk_full(dir_fd: int, name: str, data: bytes, **options: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(folders, "write_at", disk_full)
+    recipe = write_recipe(tmp_path, "kite", IMAGE_RECIPE)
+    assert cli.main(["run", str(recipe), "--out", str(tmp_path / "out")]) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    shown = tmp_path / "out" / "kite" / "default" / "manifest.json"
+    assert error == (
+        f"wisdomgate: error: {shown}: No space left on device; the runs stopped. Fix that (free"
+        " space, another --out), then run again with --resume: the answers already written are"
+        " not paid for again"
+    )
+
+
 def test_a_run_writes_images_text_and_manifest(
     tmp_path: Path, simulator_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,7 +127,7 @@ def test_a_run_writes_images_text_and_manifest(
     assert cli.main(["run", str(recipe), "--out", str(tmp_path / "out")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("PASS kite [default] 1 image -> ")
-    assert lines[-2].startswith("1 run: 1 passed, 0 failed; 1 image and manifests in ")
+    assert lines[-2].startswith("1 run: 1 passed, 0 failed; 1 image and 1 manifest in ")
     assert lines[-2].endswith("out")
     assert lines[-1] == f"report: {tmp_path / 'out' / 'report.html'}"
     folder = tmp_path / "out" / "kite" / "default"

@@ -96,8 +96,9 @@ def test_a_local_disk_error_still_stops_every_run(
     monkeypatch.setattr(outputs, "write_at", disk_full)
     client = ScriptedClient(lambda index: make_response(images=[make_png()]))
     plans = [plan(tmp_path, turn(1, "a"), run_id=rid) for rid in ("a", "b")]
-    with pytest.raises(OSError, match="No space left on device"):
+    with pytest.raises(OSError, match="No space left on device") as raised:
         run(client, plans, tmp_path / "out")
+    assert Path(raised.value.filename).parent.parent == tmp_path / "out" / "demo"  # the file
 
 
 @pytest.mark.parametrize(

@@ -26,11 +26,12 @@ removed, never a file someone else put there.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -257,7 +258,8 @@ class RunFolder:
         # Only for the message: the rename in write_at replaces a link, never follows it.
         if is_link_at(fd, name):
             raise link_error(fd, name, self.path / name)
-        write_at(fd, name, data, durable=False)
+        with self._naming(name):
+            write_at(fd, name, data, durable=False)
         self._unsynced[name] = None
         return FileRef(name, hashlib.sha256(data).hexdigest(), len(data))
 
@@ -266,9 +268,20 @@ class RunFolder:
         fd = self._dir()
         if is_link_at(fd, name):
             raise link_error(fd, name, self.path / name)
-        digest, size = write_stream_at(fd, name, source, durable=False)
+        with self._naming(name):
+            digest, size = write_stream_at(fd, name, source, durable=False)
         self._unsynced[name] = None
         return FileRef(name, digest, size)
+
+    @contextlib.contextmanager
+    def _naming(self, name: str) -> Iterator[None]:
+        """An OSError that names no file (a full disk) names the one being written here."""
+        try:
+            yield
+        except OSError as error:
+            if error.filename is not None or error.errno is None:
+                raise
+            raise OSError(error.errno, error.strerror, str(self.path / name)) from None
 
     def sync(self) -> None:
         """Make every file written since the last sync durable, and their names here

@@ -328,7 +328,7 @@ def run_command(argv: Sequence[str] | None = None) -> int:
         print("wisdomgate: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as error:  # this machine's disk or files, met after the checks passed
-        return _fail(args, redact, EXIT_FAILED, f"wisdomgate: error: {error}")
+        return _fail(args, redact, EXIT_FAILED, f"wisdomgate: error: {_disk_error(args, error)}")
     except WisdomGateError as error:  # an API error outside any run
         return _fail(args, redact, EXIT_FAILED, f"wisdomgate: API error: {error}")
     except Exception as error:
@@ -336,6 +336,18 @@ def run_command(argv: Sequence[str] | None = None) -> int:
         if not args.debug:
             message += " (run again with --debug to see where)"
         return _fail(args, redact, EXIT_FAILED, message)
+
+
+def _disk_error(args: argparse.Namespace, error: OSError) -> str:
+    """An OSError in words: the file, what went wrong, and for `run` how to go on."""
+    where = f"{error.filename}: " if error.filename else ""
+    text = f"{where}{error.strerror or error}"
+    if args.command != "run":
+        return text
+    return (
+        f"{text}; the runs stopped. Fix that (free space, another --out), then run again with"
+        " --resume: the answers already written are not paid for again"
+    )
 
 
 def _fail(args: argparse.Namespace, redact: Redactor, code: int, message: str) -> int:

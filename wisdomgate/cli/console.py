@@ -66,12 +66,14 @@ class Reporter:
         """The totals and where the images are."""
         failed = sum(not result.passed for result in results)
         images = sum(len(result.images) for result in results)
+        manifests = sum(not result.refused for result in results)  # a refused run writes none
         turns = [turn for result in results for turn in result.record.turns]
         reused = sum(turn.reused for turn in turns)
         again = f"; {_plural(reused, 'answer')} reused from disk, not sent again" if reused else ""
         self.line(
             f"{_plural(len(results), 'run')}: {len(results) - failed} passed, {failed} failed;"
-            f" {_plural(images, 'image')} and manifests in {_shown(out_dir)}{again}"
+            f" {_plural(images, 'image')} and {_plural(manifests, 'manifest')} in"
+            f" {_shown(out_dir)}{again}"
         )
         resent = sum(turn.resent_lost_answer for turn in turns)
         if resent:
