@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, cast
 from wisdomgate.errors import OutputError
 from wisdomgate.run.disk_frames import Frames, write_frame
 from wisdomgate.run.folder_steps import is_local_io, write_files
-from wisdomgate.run.store import RunStore, RunStores
+from wisdomgate.run.store import FileRef, RunStore, RunStores
 
 __all__ = ["main"]
 
@@ -43,7 +43,7 @@ class _SyncJob:
     call: int
     folder: _Folder
     close: bool
-    refs: Any
+    refs: list[FileRef]
 
 
 @dataclass
